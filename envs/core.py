@@ -1,0 +1,243 @@
+"""The batched companion simulation behind every environment: users, observations, rewards.
+
+:class:`CompanionCore` owns a :class:`~sagym.envs.user_model.UserModel` of ``n`` users and turns
+it into what an agent sees (observations) and is paid (the chosen reward, and every built-in reward
+as a component). The single-user environment, the native vector environment and the evaluator
+all drive this one class, so they share every number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sagym.envs import noise
+from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
+from sagym.envs.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
+from sagym.envs.population import Population, get_population
+from sagym.envs.user_model import UserModel
+from sagym.rewards import Reward, component_rewards, make_reward
+
+from sagym.signals import DaySignals
+
+FloatArray = NDArray[np.float64]
+
+OBSERVATION_FEATURES: tuple[str, ...] = (
+    "present_today",
+    "last_session_time",
+    "last_rating",
+    "last_mood",
+    "days_away",
+    "day",
+    "recent_rating",
+    "recent_engagement",
+    "recent_presence",
+    *(f"last_action_{name}" for name in BEHAVIOUR_NAMES),
+)
+LATENT_FEATURES: tuple[str, ...] = (
+    "autonomy_sat",
+    "competence_sat",
+    "relatedness_sat",
+    "autonomy_frus",
+    "competence_frus",
+    "relatedness_frus",
+    "social_time",
+    "bond_quality",
+    "skill",
+    "dependence",
+    "attachment",
+    "loneliness",
+    "wellbeing",
+    "induced_shift",
+    *(f"pref_{name}" for name in BEHAVIOUR_NAMES),
+)
+HISTORY_RATE = 0.3  # update rate of the observed recent averages (about a week's memory)
+
+
+@dataclass(frozen=True)
+class CompanionSpec:
+    """Arguments shared by every companion environment; validated once."""
+
+    horizon: int = 90
+    population: str | Population = "default"
+    reward: str | Reward = "engagement"
+    user_overrides: Mapping[str, float] | None = None
+    model_config: ModelConfig | Mapping[str, float] | None = None
+    observe_latent: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.horizon, int | np.integer) or not 1 <= int(self.horizon) <= 3650:
+            raise ParameterError(
+                f"horizon must be an integer in [1, 3650] days; got {self.horizon!r}"
+            )
+
+
+class CompanionCore:
+    """``n`` users, their observation history, and the reward bookkeeping."""
+
+    def __init__(self, n_users: int, spec: CompanionSpec) -> None:
+        if n_users < 1:
+            raise ValueError(f"n_users must be >= 1; got {n_users}")
+        self.n_users = int(n_users)
+        self.spec = spec
+        self.horizon = int(spec.horizon)
+        self.population = get_population(spec.population)
+        cfg = spec.model_config
+        if cfg is None:
+            self.config = ModelConfig()
+        elif isinstance(cfg, ModelConfig):
+            self.config = cfg
+        else:
+            self.config = ModelConfig().replace(**dict(cfg))
+        self.overrides = dict(spec.user_overrides or {})
+        UserParams.uniform_defaults(1).with_overrides(self.overrides)  # validates names and ranges
+        self.reward = make_reward(spec.reward)
+        self.components = component_rewards()
+        self.observe_latent = bool(spec.observe_latent)
+        self.obs_dim = len(OBSERVATION_FEATURES) + (
+            len(LATENT_FEATURES) if self.observe_latent else 0
+        )
+        self.model: UserModel | None = None
+        self.persona = np.zeros(self.n_users, dtype=np.int64)
+        self._hist = np.zeros((self.n_users, 6))
+        self._last_action = np.full(self.n_users, -1, dtype=np.int64)
+
+    # ----------------------------------------------------------------------------------- users
+    def sample_users(
+        self, keys: NDArray[np.uint64]
+    ) -> tuple[UserParams, FloatArray, NDArray[np.int64]]:
+        params, prefs, persona = self.population.sample(keys)
+        if self.overrides:
+            params = params.with_overrides(self.overrides)
+        return params, prefs, persona
+
+    def reset(self, keys: NDArray[np.uint64]) -> None:
+        """Sample a fresh user for every slot from its key."""
+        params, prefs, persona = self.sample_users(keys)
+        self.model = UserModel(params, prefs, keys, self.config)
+        self.persona = persona
+        self._hist = np.zeros((self.n_users, 6))
+        self._hist[:, 2] = self.model.state.mood
+        self._hist[:, 5] = 1.0
+        self._last_action = np.full(self.n_users, -1, dtype=np.int64)
+
+    def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
+        """Replace the users in the given slots (autoreset)."""
+        assert self.model is not None
+        params, prefs, persona = self.sample_users(keys)
+        self.model.replace_users(index, params, prefs, keys)
+        self.persona[index] = persona
+        self._hist[index] = 0.0
+        self._hist[index, 2] = self.model.state.mood[index]
+        self._hist[index, 5] = 1.0
+        self._last_action[index] = -1
+
+    def persona_names(self) -> NDArray[np.object_]:
+        """The persona label of every user, as an object array."""
+        labels = np.array(self.population.persona_names, dtype=object)
+        out: NDArray[np.object_] = labels[self.persona]
+        return out
+
+    # ----------------------------------------------------------------------------- observing
+    def observe(self) -> NDArray[np.float32]:
+        assert self.model is not None, "call reset() first"
+        s = self.model.state
+        h = self._hist
+        obs = np.zeros((self.n_users, self.obs_dim), dtype=np.float32)
+        obs[:, 0] = s.present
+        obs[:, 1:4] = h[:, 0:3]
+        obs[:, 4] = np.minimum(s.days_away / self.config.churn_days, 1.0)
+        obs[:, 5] = np.minimum(s.day / self.horizon, 1.0)
+        obs[:, 6:9] = h[:, 3:6]
+        has = self._last_action >= 0
+        obs[np.flatnonzero(has), 9 + self._last_action[has]] = 1.0
+        if self.observe_latent:
+            base = 9 + N_BEHAVIOURS
+            low, high = WELLBEING_RANGE
+            obs[:, base : base + 3] = s.sat[0]
+            obs[:, base + 3 : base + 6] = s.frus[0]
+            obs[:, base + 6] = s.social[0]
+            obs[:, base + 7] = s.bond[0]
+            obs[:, base + 8] = s.skill[0]
+            obs[:, base + 9] = s.dependence[0]
+            obs[:, base + 10] = s.attachment[0]
+            obs[:, base + 11] = s.loneliness[0]
+            obs[:, base + 12] = (s.wellbeing[0] - low) / (high - low)
+            obs[:, base + 13] = 0.5 * np.abs(s.prefs[0] - s.prefs[1]).sum(axis=-1)
+            obs[:, base + 14 :] = s.prefs[0]
+        return obs
+
+    # -------------------------------------------------------------------------------- acting
+    def step(
+        self, actions: NDArray[np.int64]
+    ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], dict[str, FloatArray]]:
+        """One day for every user: signals, reward, terminated, truncated, reward components."""
+        assert self.model is not None, "call reset() first"
+        a = np.asarray(actions, dtype=np.int64).reshape(self.n_users)
+        if a.min() < 0 or a.max() >= N_BEHAVIOURS:
+            raise ValueError(f"actions must lie in [0, {N_BEHAVIOURS - 1}]; got {a}")
+        sig = self.model.step(a)
+        reward = np.asarray(self.reward(sig), dtype=np.float64)
+        components = {
+            name: np.asarray(r(sig), dtype=np.float64) for name, r in self.components.items()
+        }
+
+        h = self._hist
+        x = sig.present.astype(np.float64)
+        h[:, 0] = sig.session_time
+        h[:, 1] = sig.rating
+        h[:, 2] = np.where(sig.present, sig.mood, h[:, 2])
+        h[:, 3] += HISTORY_RATE * x * (sig.rating - h[:, 3])
+        h[:, 4] += HISTORY_RATE * (sig.session_time - h[:, 4])
+        h[:, 5] += HISTORY_RATE * (x - h[:, 5])
+        self._last_action = np.where(sig.present, a, self._last_action)
+
+        terminated = sig.churned.copy()
+        truncated = (self.model.state.day >= self.horizon) & ~terminated
+        return sig, reward, terminated, truncated, components
+
+
+def keys_from_seed(
+    seed: int | None, n: int
+) -> tuple[NDArray[np.uint64], list[np.random.Generator]]:
+    """Per-slot generators seeded ``seed + i`` (Gymnasium's vector convention), first keys."""
+    if seed is None:
+        seeds = np.random.SeedSequence().generate_state(n)
+        gens = [np.random.default_rng(int(x)) for x in seeds]
+    else:
+        gens = [np.random.default_rng(seed + i) for i in range(n)]
+    keys = np.array([noise.draw_keys(g, 1)[0] for g in gens], dtype=np.uint64)
+    return keys, gens
+
+
+def info_for_user(
+    core: CompanionCore, sig: DaySignals, components: Mapping[str, FloatArray], i: int
+) -> dict[str, Any]:
+    """The single-environment ``info`` dict of user ``i``."""
+    return {
+        "day": int(core.model.state.day[i]) if core.model is not None else 0,
+        "persona": core.population.persona_names[int(core.persona[i])],
+        "action_name": BEHAVIOUR_NAMES[int(sig.action[i])],
+        "present": bool(sig.present[i]),
+        "session_time": float(sig.session_time[i]),
+        "rating": float(sig.rating[i]),
+        "wellbeing": float(sig.wellbeing[i]),
+        "twin_wellbeing": float(sig.twin_wellbeing[i]),
+        "wellbeing_vs_twin": float(sig.wellbeing[i] - sig.twin_wellbeing[i]),
+        "human_connection": float(sig.human_connection[i]),
+        "twin_human_connection": float(sig.twin_human_connection[i]),
+        "dependence": float(sig.dependence[i]),
+        "attachment": float(sig.attachment[i]),
+        "loneliness": float(sig.loneliness[i]),
+        "skill": float(sig.skill[i]),
+        "needs_sat": sig.need_sat[i].copy(),
+        "needs_frus": sig.need_frus[i].copy(),
+        "induced_shift": float(sig.induced_shift[i]),
+        "drift_from_initial": float(sig.drift_from_initial[i]),
+        "violation": bool(sig.violation[i]),
+        "churned": bool(sig.churned[i]),
+        "reward_components": {k: float(v[i]) for k, v in components.items()},
+    }

@@ -1,0 +1,75 @@
+"""The raw per-day signals of a batch of users: what rewards and outcome metrics are made of.
+
+The user model produces one :class:`DaySignals` per simulated day. Reward functions
+(:mod:`sagym.rewards`) map it to a training signal, and the outcome metrics (:mod:`sagym.outcomes`)
+aggregate it over the horizon. It lives in the core package so that rewards do not depend on the
+environments and the environments do not depend on any one reward.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+NEEDS = ("autonomy", "competence", "relatedness")
+
+
+@dataclass(frozen=True)
+class DaySignals:
+    """One simulated day for ``n`` users; every field has a leading axis of length ``n``.
+
+    ``*_before`` fields hold the state at the start of the day, the others the state at its end.
+    Ratings are defined on days with a session and are 0 on days the user stayed away.
+    """
+
+    action: IntArray
+    present: BoolArray  # the user had a session today
+    session_time: FloatArray  # share of the day's free time spent with the AI (0 when away)
+    rating: FloatArray  # explicit rating under today's (drifted) preferences
+    rating_initial: FloatArray  # the same session rated under the user's initial preferences
+    rating_natural: FloatArray  # ... under the preferences of the no-AI twin
+    liking: FloatArray  # hedonic liking of today's behaviour after adaptation
+    need_sat_before: FloatArray  # (n, 3) autonomy, competence, relatedness
+    need_frus_before: FloatArray
+    need_sat: FloatArray
+    need_frus: FloatArray
+    wellbeing_before: FloatArray
+    wellbeing: FloatArray
+    twin_wellbeing: FloatArray
+    human_connection: FloatArray
+    twin_human_connection: FloatArray
+    dependence: FloatArray
+    attachment: FloatArray
+    loneliness: FloatArray
+    skill: FloatArray
+    induced_shift: FloatArray  # total-variation distance between preferences and the twin's
+    drift_from_initial: FloatArray  # total-variation distance between preferences and initial ones
+    mood: FloatArray  # expressed mood, a noisy view of wellbeing
+    violation: BoolArray  # a companionship-reinforcing behaviour was shown in a session
+    churned: BoolArray  # the user has left for good (after today)
+
+    @property
+    def n_users(self) -> int:
+        return int(self.action.shape[0])
+
+    @property
+    def engagement(self) -> FloatArray:
+        """Time spent with the AI today (0 on days away)."""
+        return self.session_time
+
+    def select(self, index: Any) -> DaySignals:
+        """The signals of a subset of users."""
+        return DaySignals(
+            **{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(DaySignals)}
+        )
+
+    def as_arrays(self) -> dict[str, NDArray[Any]]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(DaySignals)}
