@@ -10,13 +10,13 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
+
 from sagym.envs.behaviours import N_BEHAVIOURS
 from sagym.envs.core import CompanionCore, CompanionSpec, keys_from_seed
 from sagym.envs.noise import draw_keys
 from sagym.envs.params import ModelConfig
 from sagym.envs.population import Population
 from sagym.rewards import Reward
-
 from sagym.signals import DaySignals
 
 INFO_SIGNALS = (

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
 from sagym.envs import noise
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
 from sagym.envs.population import Population, get_population
 from sagym.envs.user_model import UserModel
 from sagym.rewards import Reward, component_rewards, make_reward
-
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
 from sagym.envs import noise
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.params import ParameterError, UserParams, field_ranges

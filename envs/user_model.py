@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
 from sagym.envs import noise
 from sagym.envs.behaviours import N_BEHAVIOURS, TABLE
 from sagym.envs.params import (
@@ -31,7 +32,6 @@ from sagym.envs.params import (
     ModelConfig,
     UserParams,
 )
-
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sagym.rewards.base import FloatArray, Reward, SignalReward
 
+from sagym.rewards.base import FloatArray, Reward, SignalReward
 from sagym.signals import DaySignals
 
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sagym.rewards.base import FloatArray, Reward
 
+from sagym.rewards.base import FloatArray, Reward
 from sagym.signals import DaySignals
 
 

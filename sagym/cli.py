@@ -1,4 +1,4 @@
-"""The ``sagym`` command line: ``sagym train``, ``sagym compare``, ``sagym envs``, ``sagym rewards``.
+"""The ``sagym`` command line: ``train``, ``compare``, ``envs`` and ``rewards``.
 
 Heavy imports (torch, stable-baselines3, wandb) happen inside the subcommands, so ``sagym --help``
 and ``sagym --version`` answer at once.

@@ -1,0 +1,111 @@
+"""An SB3 ``VecEnv`` over the native batch, so training steps all users in one numpy call.
+
+Stable-Baselines3 2.x does not accept Gymnasium vector environments. This adapter drives a
+:class:`~sagym.envs.companion_vector.CompanionVectorEnv` (SAME_STEP autoreset) and speaks SB3's
+protocol: ``dones`` = terminated or truncated, ``infos[i]["terminal_observation"]`` for finished
+users and ``infos[i]["TimeLimit.truncated"]`` so value bootstrapping is right at the horizon. Wrap
+it in :class:`stable_baselines3.common.vec_env.VecMonitor` for episode statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import Env
+from numpy.typing import NDArray
+from stable_baselines3.common.vec_env.base_vec_env import (
+    VecEnv,
+    VecEnvIndices,
+    VecEnvObs,
+    VecEnvStepReturn,
+)
+
+from sagym.envs.companion_vector import CompanionVectorEnv
+
+
+class CompanionSB3VecEnv(VecEnv):
+    """SB3 view of ``num_envs`` users simulated as one batch.
+
+    Args:
+        num_envs: users stepped together.
+        seed: seed of the first reset (user ``i`` is seeded ``seed + i``).
+        **env_kwargs: arguments of ``sagym/Companion-v0`` (reward, horizon, population, ...).
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None, **env_kwargs: Any) -> None:
+        self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
+        super().__init__(
+            num_envs, self.venv.single_observation_space, self.venv.single_action_space
+        )
+        self._seed = seed
+        self._actions: NDArray[np.int64] = np.zeros(num_envs, dtype=np.int64)
+        self.render_mode = None
+
+    @property
+    def core(self) -> Any:
+        return self.venv.core
+
+    def reset(self) -> VecEnvObs:
+        obs, _ = self.venv.reset(seed=self._seed)
+        self._seed = None  # later resets continue each user's own stream
+        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        return obs
+
+    def seed(self, seed: int | None = None) -> Sequence[int | None]:
+        self._seed = seed
+        return [None if seed is None else seed + i for i in range(self.num_envs)]
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        obs, reward, terminated, truncated, vinfo = self.venv.step(self._actions)
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            final_obs = vinfo["final_obs"]
+            for i in np.flatnonzero(dones):
+                infos[i]["terminal_observation"] = final_obs[i]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        return obs, reward.astype(np.float32), dones, infos
+
+    def close(self) -> None:
+        self.venv.close()
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        value = getattr(self.venv, attr_name)
+        return [value for _ in self._indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self.venv, attr_name, value)
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
+    ) -> list[Any]:
+        method = getattr(self.venv, method_name)
+        return [method(*method_args, **kwargs) for _ in self._indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type[Any], indices: VecEnvIndices = None) -> list[bool]:
+        return [False for _ in self._indices(indices)]
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None for _ in range(self.num_envs)]
+
+    def _indices(self, indices: VecEnvIndices) -> Iterable[int]:
+        if indices is None:
+            return range(self.num_envs)
+        if isinstance(indices, int):
+            return [indices]
+        return indices
+
+    def __repr__(self) -> str:
+        return f"CompanionSB3VecEnv(num_envs={self.num_envs}, reward={self.core.reward.spec()!r})"
+
+
+def unwrap_env(env: Any) -> Env[Any, Any] | None:
+    """The first Gymnasium env inside an SB3 wrapper stack, if any (helper for callbacks)."""
+    while hasattr(env, "venv"):
+        env = env.venv
+    return env if isinstance(env, Env) else None

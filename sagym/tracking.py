@@ -1,0 +1,101 @@
+"""Weights & Biases tracking: offline by default, so no account is needed.
+
+SB3's own ``WandbCallback`` logs no scalars; here SB3's logger gets an extra output format
+(:class:`WandbOutputFormat`) that forwards every training scalar to ``wandb.log`` against
+``global_step``, and outcome metrics are logged by the training callback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.logger import KVWriter
+
+WANDB_MODES = ("offline", "online", "disabled")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in WANDB_MODES:
+        raise ValueError(f"--wandb must be one of {', '.join(WANDB_MODES)}; got {mode!r}")
+    return mode
+
+
+def init_run(
+    *,
+    mode: str,
+    directory: str | Path,
+    project: str,
+    name: str,
+    group: str,
+    tags: list[str],
+    config: Mapping[str, Any],
+    job_type: str = "train",
+) -> Any:
+    """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``."""
+    check_mode(mode)
+    if mode == "disabled":
+        return None
+    import wandb
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("WANDB_SILENT", "true")
+    run = wandb.init(
+        project=project,
+        name=name,
+        group=group,
+        tags=tags,
+        config=dict(config),
+        dir=str(directory),
+        mode=mode,  # type: ignore[arg-type]
+        job_type=job_type,
+        reinit="finish_previous",
+        settings=wandb.Settings(console="off", silent=True),
+    )
+    run.define_metric("global_step")
+    run.define_metric("*", step_metric="global_step")
+    return run
+
+
+def scalars(values: Mapping[str, Any]) -> dict[str, float]:
+    """The finite numeric entries of a mapping, as floats."""
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        if isinstance(value, bool | int | float | np.integer | np.floating):
+            v = float(value)
+            if np.isfinite(v):
+                out[key] = v
+    return out
+
+
+class WandbOutputFormat(KVWriter):
+    """An SB3 logger output that sends every dumped scalar to a W&B run."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def write(
+        self,
+        key_values: dict[str, Any],
+        key_excluded: dict[str, tuple[str, ...]],
+        step: int = 0,
+    ) -> None:
+        data = scalars(
+            {k: v for k, v in key_values.items() if "wandb" not in key_excluded.get(k, ())}
+        )
+        data["global_step"] = float(step)
+        self.run.log(data)
+
+    def close(self) -> None:
+        pass
+
+
+def sync_hint(run_dirs: list[str]) -> str:
+    """The command that uploads offline runs later."""
+    if not run_dirs:
+        return ""
+    return "wandb sync " + " ".join(run_dirs)

@@ -1,0 +1,135 @@
+"""``sagym train`` / ``scripts/train.py``: train one agent on one reward design."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sagym.tracking import WANDB_MODES
+
+
+def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
+    """``["a=1", "b=[64, 64]"]`` -> ``{"a": 1, "b": [64, 64]}`` (JSON values where they parse)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"{what} must look like key=value; got {item!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def add_common_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", default="sagym/Companion-v0", help="environment id")
+    p.add_argument("--algo", default="ppo", help="ppo, a2c, dqn, recurrent_ppo, or a baseline")
+    p.add_argument("--steps", type=int, default=None, help="training steps (user-days) per run")
+    p.add_argument("--n-envs", type=int, default=None, help="users simulated in parallel")
+    p.add_argument("--horizon", type=int, default=None, help="days per episode (default 90)")
+    p.add_argument("--population", default=None, help="registered user population")
+    p.add_argument("--eval-users", type=int, default=None, help="held-out evaluation users")
+    p.add_argument("--eval-every", type=int, default=None, help="evaluate every N steps")
+    p.add_argument("--config", default=None, help="JSON or YAML file of TrainConfig fields")
+    p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="algorithm hyperparameter")
+    p.add_argument("--user", action="append", metavar="KEY=VALUE", help="pin a user parameter")
+    p.add_argument("--wandb", choices=WANDB_MODES, default="offline", help="W&B mode")
+    p.add_argument("--wandb-project", default="sagym")
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import a module first (your rewards or populations register themselves)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--reward", default=None, help="reward name or spec, e.g. 'satisfaction - 2*induced_shift'"
+    )
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--out", default=None, help="parent folder of the run folder (default runs/)")
+    p.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a stopped run")
+    add_common_arguments(p)
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    from sagym.agents.training import TrainConfig, load_config
+
+    data: dict[str, Any] = {}
+    if getattr(args, "resume", None):
+        from pathlib import Path
+
+        data = load_config(Path(args.resume) / "config.json")
+        data["out"] = str(Path(args.resume).parent)
+        data["run_name"] = Path(args.resume).name
+        data.pop("n_envs", None) if data.get("n_envs") is None else None
+    if args.config:
+        data.update(load_config(args.config))
+    mapping = {
+        "env": args.env if args.env != "sagym/Companion-v0" or "env" not in data else None,
+        "reward": getattr(args, "reward", None),
+        "algo": args.algo if args.algo != "ppo" or "algo" not in data else None,
+        "seed": getattr(args, "seed", None),
+        "steps": args.steps,
+        "n_envs": args.n_envs,
+        "horizon": args.horizon,
+        "population": args.population,
+        "eval_users": args.eval_users,
+        "eval_every": args.eval_every,
+        "out": getattr(args, "out", None),
+        "wandb_project": args.wandb_project,
+    }
+    data.update({k: v for k, v in mapping.items() if v is not None})
+    data["wandb"] = args.wandb
+    data["imports"] = list(data.get("imports", [])) + list(args.imports)
+    if args.hp:
+        data["hyperparams"] = {**data.get("hyperparams", {}), **parse_assignments(args.hp, "--hp")}
+    if args.user:
+        data["user_overrides"] = {
+            **data.get("user_overrides", {}),
+            **parse_assignments(args.user, "--user"),
+        }
+    if args.no_progress:
+        data["progress"] = False
+    return TrainConfig.from_dict(data)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from sagym.agents.training import train
+
+    try:
+        config = config_from_args(args)
+        if config.eval_every == 0 and config.steps >= 20_000:
+            config.eval_every = max(config.steps // 5, 1)
+        result = train(config, resume=bool(args.resume))
+    except ValueError as err:
+        print(f"sagym train: error: {err}")
+        return 2
+    o = result.outcomes
+    print(f"run folder: {result.run_dir}  ({result.seconds:.1f} s)")
+    for key in (
+        "wellbeing_final",
+        "wellbeing_vs_counterfactual",
+        "human_connection",
+        "dependence",
+        "induced_shift",
+        "engagement",
+        "satisfaction",
+        "violation_rate",
+    ):
+        print(f"  {key:28s} {o[key]:+.3f}")
+    if result.wandb_dir:
+        print(f"W&B run saved offline; upload with:  wandb sync {result.wandb_dir}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="train.py", description="Train one sagym agent.")
+    add_train_arguments(parser)
+    return run_train(parser.parse_args(argv))
