@@ -56,7 +56,15 @@ _RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
 
 def wellbeing(sat: FloatArray, frus: FloatArray) -> FloatArray:
     """W = Σ_k γ_k·sat_k − Σ_k φ_k·frus_k over the last axis (autonomy, competence, relatedness)."""
-    out: FloatArray = sat @ WELLBEING_SAT_WEIGHTS - frus @ WELLBEING_FRUS_WEIGHTS
+    # Written term by term (not as a matrix product) so that a user's value does not depend on
+    # the batch it is computed in: single and vector environments agree to the last bit.
+    g, f = WELLBEING_SAT_WEIGHTS, WELLBEING_FRUS_WEIGHTS
+    out: FloatArray = (
+        g[0] * sat[..., 0]
+        + g[1] * sat[..., 1]
+        + g[2] * sat[..., 2]
+        - (f[0] * frus[..., 0] + f[1] * frus[..., 1] + f[2] * frus[..., 2])
+    )
     return out
 
 

@@ -35,7 +35,11 @@ class Reward(ABC):
 
     def spec(self) -> str:
         """A string that :func:`sagym.rewards.make_reward` turns back into this reward."""
-        return self.name
+        params = self.params()
+        if not params:
+            return self.name
+        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        return f"{self.name}({args})"
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())

@@ -99,3 +99,38 @@ def sync_hint(run_dirs: list[str]) -> str:
     if not run_dirs:
         return ""
     return "wandb sync " + " ".join(run_dirs)
+
+
+def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | None:
+    """One summary run per comparison: the results table, the statistics and the plots."""
+    if config.wandb == "disabled":
+        return None
+    import wandb
+
+    run = init_run(
+        mode=config.wandb,
+        directory=out,
+        project=config.wandb_project,
+        name=f"compare__{Path(out).name}",
+        group="comparison",
+        tags=["comparison", *config.envs, *config.algos],
+        config=config.to_dict(),
+        job_type="compare",
+    )
+    try:
+        run.log(
+            {
+                "results": wandb.Table(dataframe=results),
+                "summary": wandb.Table(dataframe=summary),
+                **{
+                    name: wandb.Image(str(out / f"{name}.png"))
+                    for name in ("outcomes", "trajectories", "personas")
+                    if (out / f"{name}.png").exists()
+                },
+            }
+        )
+        for _, row in summary.iterrows():
+            run.summary[f"{row['design']}/{row['metric']}"] = float(row["mean"])
+    finally:
+        run.finish()
+    return str(Path(out) / "wandb")

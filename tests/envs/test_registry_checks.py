@@ -171,11 +171,9 @@ def test_make_vec_equals_single_envs_seeded_seed_plus_i(
             assert bool(vtrunc[i]) == truncated
             for name in EXACT_INFO:
                 assert vinfo[name][i] == info[name], name
-            # Wellbeing is only equal up to rounding: see the xfail test below.
-            assert vinfo["wellbeing"][i] == pytest.approx(info["wellbeing"], abs=1e-12)
+            assert vinfo["wellbeing"][i] == info["wellbeing"]
             for name, value in info["reward_components"].items():
-                if name != "wellbeing":
-                    assert vinfo["reward_components"][name][i] == value, name
+                assert vinfo["reward_components"][name][i] == value, name
             if terminated or truncated:
                 finished[i] += 1
                 terminations += int(terminated)
@@ -214,14 +212,6 @@ def test_vector_users_do_not_depend_on_batch_size(env_id: str) -> None:
         assert np.array_equal(r_small, r_large[:2])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG envs/user_model.py:59: wellbeing() uses matmul (sat @ weights), whose rounding "
-        "depends on the batch shape, so wellbeing/twin_wellbeing and the 'wellbeing' reward of "
-        "user i differ in the last bit between the vector env and the single env seeded seed+i"
-    ),
-)
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_make_vec_wellbeing_reward_is_bit_identical_to_single_envs(env_id: str) -> None:
     n, seed = 4, 2024
@@ -235,6 +225,7 @@ def test_make_vec_wellbeing_reward_is_bit_identical_to_single_envs(env_id: str) 
         _, vrew, vterm, vtrunc, vinfo = venv.step(actions[t])
         for i, env in enumerate(singles):
             _, reward, terminated, truncated, info = env.step(int(actions[t, i]))
+            assert (bool(vterm[i]), bool(vtrunc[i])) == (terminated, truncated)
             assert vrew[i] == reward
             assert vinfo["twin_wellbeing"][i] == info["twin_wellbeing"]
             if terminated or truncated:

@@ -1,0 +1,205 @@
+"""Plots and the Markdown report of a comparison: what a person looks at first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sagym.io import atomic_write_text
+from sagym.outcomes import METRIC_DIRECTION, OUTCOME_METRICS
+from sagym.stats import format_table, improvement_matrix, summarize
+
+HEADLINE_METRICS: tuple[str, ...] = (
+    "wellbeing_final",
+    "wellbeing_vs_counterfactual",
+    "autonomy",
+    "competence",
+    "relatedness",
+    "human_connection",
+    "dependence",
+    "induced_shift",
+    "engagement",
+    "satisfaction",
+    "violation_rate",
+    "loneliness",
+)
+TRAJECTORY_PANELS: tuple[tuple[str, str | None, str], ...] = (
+    ("wellbeing", "twin_wellbeing", "wellbeing (dashed: no-AI twin)"),
+    ("human_connection", "twin_human_connection", "human connection (dashed: twin)"),
+    ("dependence", None, "dependence"),
+    ("induced_shift", None, "preference shift from the no-AI twin"),
+)
+
+
+def _colours(designs: list[str]) -> dict[str, tuple[float, float, float, float]]:
+    cmap = plt.get_cmap("tab10")
+    return {d: cmap(i % 10) for i, d in enumerate(designs)}
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def outcome_bars(summary: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """One panel per metric: the mean of each design over seeds, with its 95 % interval."""
+    metrics = [m for m in HEADLINE_METRICS if m in set(summary["metric"])]
+    cols = 4
+    rows = int(np.ceil(len(metrics) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    colours = _colours(designs)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        sub = summary[summary["metric"] == metric].set_index("design").reindex(designs)
+        mean = sub["mean"].to_numpy(dtype=float)
+        err = np.vstack(
+            [mean - sub["mean_low"].to_numpy(float), sub["mean_high"].to_numpy(float) - mean]
+        )
+        ax.bar(range(len(designs)), mean, yerr=err, color=[colours[d] for d in designs], capsize=3)
+        arrow = {1: " ↑", -1: " ↓"}.get(METRIC_DIRECTION.get(metric, 0), "")
+        ax.set_title(metric + arrow, fontsize=10)
+        ax.set_xticks(range(len(designs)), designs, rotation=30, ha="right", fontsize=8)
+        ax.axhline(0, color="black", linewidth=0.5)
+    for ax in list(axes.flat)[len(metrics) :]:
+        ax.axis("off")
+    fig.suptitle("Long-term outcomes on held-out users (mean over seeds, 95 % bootstrap CI)")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def trajectory_plot(trajectories: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """Per-day means over users and seeds for each design (shaded: spread across seeds)."""
+    data = trajectories[trajectories["persona"] == "all"]
+    fig, axes = plt.subplots(1, len(TRAJECTORY_PANELS), figsize=(4.2 * len(TRAJECTORY_PANELS), 3.2))
+    colours = _colours(designs)
+    for ax, (signal, twin, title) in zip(axes, TRAJECTORY_PANELS, strict=True):
+        for design in designs:
+            sub = data[data["design"] == design]
+            by_day = sub.groupby("day")[signal]
+            mean, low, high = by_day.mean(), by_day.quantile(0.1), by_day.quantile(0.9)
+            ax.plot(mean.index, mean.to_numpy(), color=colours[design], label=design)
+            ax.fill_between(
+                mean.index, low.to_numpy(), high.to_numpy(), color=colours[design], alpha=0.15
+            )
+            if twin is not None:
+                t = sub.groupby("day")[twin].mean()
+                ax.plot(t.index, t.to_numpy(), color=colours[design], linestyle="--", linewidth=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("day")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def persona_plot(results: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """Outcomes per persona: who gains and who loses under each design."""
+    metrics = ("wellbeing_vs_counterfactual", "human_connection", "dependence")
+    personas = sorted(
+        {c.split("@", 1)[1] for c in results.columns if c.startswith(f"{metrics[0]}@")}
+    )
+    if not personas:
+        return
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.2))
+    colours = _colours(designs)
+    width = 0.8 / max(len(designs), 1)
+    for ax, metric in zip(axes, metrics, strict=True):
+        for j, design in enumerate(designs):
+            sub = results[results["design"] == design]
+            values = [sub[f"{metric}@{p}"].mean() for p in personas]
+            ax.bar(
+                np.arange(len(personas)) + j * width,
+                values,
+                width,
+                color=colours[design],
+                label=design,
+            )
+        ax.set_xticks(np.arange(len(personas)) + 0.4 - width / 2, personas)
+        ax.set_title(metric, fontsize=10)
+        ax.axhline(0, color="black", linewidth=0.5)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Outcomes by persona (mean over seeds)")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def build_report(
+    results: pd.DataFrame, trajectories: pd.DataFrame, out: Path, seed: int = 0
+) -> tuple[pd.DataFrame, str]:
+    """Write ``summary.csv``, the plots and ``report.md``; return the summary and the table text."""
+    designs = list(dict.fromkeys(results["design"]))
+    metrics = [m for m in OUTCOME_METRICS if m in results.columns]
+    summary = summarize(results, "design", metrics, seed=seed)
+    atomic_write_csv_frame(summary, out / "summary.csv")
+    table = format_table(summary, "design", list(HEADLINE_METRICS))
+    outcome_bars(summary, designs, out / "outcomes.png")
+    trajectory_plot(trajectories, designs, out / "trajectories.png")
+    persona_plot(results, designs, out / "personas.png")
+    poi = improvement_matrix(results, "design", "wellbeing_final")
+    lines = [
+        "# Reward-design comparison",
+        "",
+        f"{results['seed'].nunique()} seeds per design; every agent evaluated on the same held-out "
+        "users over the full horizon. Means with 95 % bootstrap confidence intervals over seeds.",
+        "",
+        _markdown_table(summary, designs, list(HEADLINE_METRICS)),
+        "",
+        "![outcomes](outcomes.png)",
+        "",
+        "![trajectories](trajectories.png)",
+        "",
+        "![personas](personas.png)",
+        "",
+        "## Probability that the row design beats the column design on final wellbeing",
+        "",
+        poi.round(2).to_markdown()
+        if _has_tabulate()
+        else "```\n" + poi.round(2).to_string() + "\n```",
+        "",
+        "## Interquartile means (95 % CI)",
+        "",
+        _markdown_table(summary, designs, list(HEADLINE_METRICS), stat="iqm"),
+        "",
+    ]
+    atomic_write_text(out / "report.md", "\n".join(lines))
+    return summary, table
+
+
+def atomic_write_csv_frame(frame: pd.DataFrame, path: Path) -> None:
+    from sagym.io import atomic_write_csv
+
+    atomic_write_csv(path, frame)
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _markdown_table(
+    summary: pd.DataFrame, designs: list[str], metrics: list[str], stat: str = "mean"
+) -> str:
+    metrics = [m for m in metrics if m in set(summary["metric"])]
+    head = "| design | " + " | ".join(metrics) + " |"
+    rule = "|---|" + "---|" * len(metrics)
+    rows = [head, rule]
+    for design in designs:
+        cells = []
+        for metric in metrics:
+            r = summary[(summary["design"] == design) & (summary["metric"] == metric)]
+            if r.empty:
+                cells.append("–")
+                continue
+            r0 = r.iloc[0]
+            cells.append(f"{r0[stat]:.3f} [{r0[f'{stat}_low']:.3f}, {r0[f'{stat}_high']:.3f}]")
+        rows.append(f"| {design} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
