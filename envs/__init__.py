@@ -14,6 +14,7 @@ from sagym.envs.population import (
 )
 from sagym.envs.registration import ENV_IDS, register_envs
 from sagym.envs.user_model import UserModel
+from sagym.envs.wrappers import VectorRewardWrapper
 
 __all__ = [
     "BEHAVIOURS",
@@ -31,6 +32,7 @@ __all__ = [
     "Population",
     "UserModel",
     "UserParams",
+    "VectorRewardWrapper",
     "get_population",
     "list_populations",
     "register_envs",

@@ -1,0 +1,749 @@
+"""Speed of the simulator and of training: ``python scripts/benchmark.py [--quick] [--skip-grid]``.
+
+One run measures, on this machine:
+
+1. single-environment steps/s of ``gymnasium.make("sagym/Companion-v0")`` (default wrappers,
+   seeded random actions, reset at episode end) beside ``gymnasium.make("CartPole-v1")``;
+2. batched user-steps/s of ``gymnasium.make_vec("sagym/Companion-v0", num_envs=N)`` beside
+   Gymnasium's own ``CartPoleVectorEnv(num_envs=N)`` at N = 1, 64, 1024, 4096 (actions drawn in
+   advance, a fixed wall-clock budget per N after a warm-up);
+3. SB3 PPO training steps/s on Companion (``CompanionSB3VecEnv``, 64 users) beside CartPole with
+   the same hyperparameters and 64 environments, both as ``DummyVecEnv`` of 64 ``CartPole-v1``
+   (SB3's usual way) and as a thin SB3 adapter over ``CartPoleVectorEnv`` (the fair comparison:
+   both simulators then step as one numpy batch, so the ratio is the simulator's cost);
+4. wall time of the default comparison (``CompareConfig()`` via ``run_grid``) and of a
+   3 designs x 5 seeds x 100k steps grid with evaluation.
+
+It prints a table and writes every figure, with the machine, to ``--out`` (JSON, atomically).
+``docs/performance.md`` holds the figures of a reference run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
+from numpy.typing import NDArray
+from stable_baselines3.common.vec_env.base_vec_env import (
+    VecEnv,
+    VecEnvIndices,
+    VecEnvObs,
+    VecEnvStepReturn,
+    VecEnvWrapper,
+)
+
+import sagym  # registers sagym/Companion-v0
+
+COMPANION_ID = "sagym/Companion-v0"
+CARTPOLE_ID = "CartPole-v1"
+PPO_N_ENVS = 64
+PPO_KWARGS: dict[str, Any] = {
+    "n_steps": 128,
+    "batch_size": 2048,
+    "n_epochs": 4,
+    "policy_kwargs": {"net_arch": [64, 64]},
+    "device": "cpu",
+    "seed": 0,
+}
+WANDB_VARS = ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR")
+TARGET_VECTOR_RATIO = 0.25  # Companion vs CartPoleVectorEnv user-steps/s at N = 1024
+TARGET_PPO_RATIO = 0.9  # Companion vs CartPole PPO training steps/s
+TARGET_GRID_SECONDS = 60.0  # 3 designs x 5 seeds x 100k steps, with evaluation
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and budgets of one benchmark run."""
+
+    single_seconds: float
+    vector_sizes: tuple[int, ...]
+    vector_seconds: float
+    ppo_steps: int
+    ppo_repeats: int
+    grid_rewards: tuple[str, ...]
+    grid_seeds: int
+    grid_steps: int
+    grid_eval_users: int
+
+    @property
+    def warmup_seconds(self) -> float:
+        return min(0.3, self.vector_seconds / 5)
+
+
+FULL = Settings(
+    single_seconds=1.5,
+    vector_sizes=(1, 64, 1024, 4096),
+    vector_seconds=1.5,
+    ppo_steps=100_000,
+    ppo_repeats=2,
+    grid_rewards=("engagement", "satisfaction", "need_support"),
+    grid_seeds=5,
+    grid_steps=100_000,
+    grid_eval_users=256,
+)
+QUICK = Settings(
+    single_seconds=0.1,
+    vector_sizes=(1, 64, 1024),
+    vector_seconds=0.1,
+    ppo_steps=20_000,
+    ppo_repeats=1,
+    grid_rewards=("engagement",),
+    grid_seeds=1,
+    grid_steps=5_000,
+    grid_eval_users=32,
+)
+
+
+# ------------------------------------------------------------------------------------ machine
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the figures were taken: platform, CPU, cores and library versions."""
+    import stable_baselines3
+    import torch
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "usable_cores": usable,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "stable_baselines3": stable_baselines3.__version__,
+        "gymnasium": gym.__version__,
+        "sagym": sagym.__version__,
+    }
+
+
+# ----------------------------------------------------------------------------- single env
+def single_env_rate(env_id: str, seconds: float, warmup: float, seed: int = 0) -> dict[str, Any]:
+    """Steps/s of one ``gym.make`` environment under seeded random actions."""
+    env = gym.make(env_id)
+    n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
+    actions: list[int] = np.random.default_rng(seed).integers(0, n_actions, 8192).tolist()
+    env.reset(seed=seed)
+
+    def run(budget: float) -> tuple[int, int, float]:
+        steps = episodes = 0
+        start = time.perf_counter()
+        deadline = start + budget
+        while True:
+            _, _, terminated, truncated, _ = env.step(actions[steps % len(actions)])
+            steps += 1
+            if terminated or truncated:
+                env.reset()
+                episodes += 1
+            now = time.perf_counter()
+            if now >= deadline:
+                return steps, episodes, now - start
+
+    run(warmup)
+    steps, episodes, elapsed = run(seconds)
+    env.close()
+    return {
+        "env": env_id,
+        "steps": steps,
+        "episodes": episodes,
+        "seconds": elapsed,
+        "steps_per_s": steps / elapsed,
+    }
+
+
+def bench_single(settings: Settings) -> dict[str, Any]:
+    companion = single_env_rate(COMPANION_ID, settings.single_seconds, settings.warmup_seconds)
+    cartpole = single_env_rate(CARTPOLE_ID, settings.single_seconds, settings.warmup_seconds)
+    return {
+        "companion": companion,
+        "cartpole": cartpole,
+        "ratio": companion["steps_per_s"] / cartpole["steps_per_s"],
+    }
+
+
+# ----------------------------------------------------------------------------- vector env
+def vector_rate(
+    make: Callable[[], Any], n_actions: int, seconds: float, warmup: float, seed: int = 0
+) -> dict[str, Any]:
+    """User-steps/s of a Gymnasium vector env under actions drawn in advance."""
+    env = make()
+    n = int(env.num_envs)
+    rows = max(16, min(256, 65_536 // n))
+    actions = np.random.default_rng(seed).integers(0, n_actions, size=(rows, n), dtype=np.int64)
+    env.reset(seed=seed)
+
+    def run(budget: float) -> tuple[int, float]:
+        steps = 0
+        start = time.perf_counter()
+        deadline = start + budget
+        while True:
+            env.step(actions[steps % rows])
+            steps += 1
+            now = time.perf_counter()
+            if now >= deadline:
+                return steps, now - start
+
+    run(warmup)
+    steps, elapsed = run(seconds)
+    kind = f"{type(env).__module__}.{type(env).__qualname__}"
+    env.close()
+    return {
+        "class": kind,
+        "batch_steps": steps,
+        "seconds": elapsed,
+        "user_steps_per_s": steps * n / elapsed,
+        "us_per_batch_step": elapsed / steps * 1e6,
+    }
+
+
+def bench_vector(settings: Settings) -> list[dict[str, Any]]:
+    out = []
+    for n in settings.vector_sizes:
+        companion = vector_rate(
+            lambda n=n: gym.make_vec(COMPANION_ID, num_envs=n),  # type: ignore[misc]
+            8,
+            settings.vector_seconds,
+            settings.warmup_seconds,
+        )
+        cartpole = vector_rate(
+            lambda n=n: CartPoleVectorEnv(num_envs=n),  # type: ignore[misc]
+            2,
+            settings.vector_seconds,
+            settings.warmup_seconds,
+        )
+        out.append(
+            {
+                "num_envs": n,
+                "companion": companion,
+                "cartpole": cartpole,
+                "ratio": companion["user_steps_per_s"] / cartpole["user_steps_per_s"],
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------- SB3 PPO
+class CartPoleSB3VecEnv(VecEnv):
+    """SB3 view of Gymnasium's ``CartPoleVectorEnv``, with SB3's same-step autoreset.
+
+    ``CartPoleVectorEnv`` resets finished poles one step late (NEXT_STEP autoreset: an extra step
+    with reward 0). SB3 wants the new episode's first observation in the step that ends the old
+    one, with the last observation in ``infos[i]["terminal_observation"]``. The finished poles are
+    therefore redrawn here at once, as ``CartPoleVectorEnv`` itself would draw them a step later
+    (uniform in [-0.05, 0.05], counters back to 0). Mirrors ``sagym.agents.CompanionSB3VecEnv``.
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None) -> None:
+        self.venv = CartPoleVectorEnv(num_envs=num_envs)
+        super().__init__(
+            num_envs, self.venv.single_observation_space, self.venv.single_action_space
+        )
+        self._seed = seed
+        self._actions: NDArray[np.int64] = np.zeros(num_envs, dtype=np.int64)
+        self.render_mode = None
+
+    def reset(self) -> VecEnvObs:
+        obs, _ = self.venv.reset(seed=self._seed)
+        self._seed = None
+        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        return obs
+
+    def seed(self, seed: int | None = None) -> Sequence[int | None]:
+        self._seed = seed
+        return [None if seed is None else seed + i for i in range(self.num_envs)]
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        env = self.venv
+        obs, reward, terminated, truncated, _ = env.step(self._actions)
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            index = np.flatnonzero(dones)
+            final = obs[index].copy()
+            assert env.state is not None
+            env.state[:, index] = env.np_random.uniform(env.low, env.high, size=(4, index.size))
+            env.steps[index] = 0
+            env.prev_done[index] = False
+            obs[index] = env.state[:, index].T
+            for j, i in enumerate(index):
+                infos[i]["terminal_observation"] = final[j]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        return obs, reward.astype(np.float32), dones, infos
+
+    def close(self) -> None:
+        self.venv.close()
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        value = getattr(self.venv, attr_name)
+        return [value for _ in self._indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        setattr(self.venv, attr_name, value)
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
+    ) -> list[Any]:
+        method = getattr(self.venv, method_name)
+        return [method(*method_args, **kwargs) for _ in self._indices(indices)]
+
+    def env_is_wrapped(self, wrapper_class: type[Any], indices: VecEnvIndices = None) -> list[bool]:
+        return [False for _ in self._indices(indices)]
+
+    def get_images(self) -> Sequence[np.ndarray | None]:
+        return [None for _ in range(self.num_envs)]
+
+    def _indices(self, indices: VecEnvIndices) -> Iterable[int]:
+        if indices is None:
+            return range(self.num_envs)
+        if isinstance(indices, int):
+            return [indices]
+        return indices
+
+
+class StepTimer(VecEnvWrapper):
+    """Adds up the wall time spent inside the wrapped environments (reset and step)."""
+
+    def __init__(self, venv: VecEnv) -> None:
+        super().__init__(venv)
+        self.seconds = 0.0
+
+    def reset(self) -> VecEnvObs:
+        start = time.perf_counter()
+        obs = self.venv.reset()
+        self.seconds += time.perf_counter() - start
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        start = time.perf_counter()
+        self.venv.step_async(actions)
+        self.seconds += time.perf_counter() - start
+
+    def step_wait(self) -> VecEnvStepReturn:
+        start = time.perf_counter()
+        result = self.venv.step_wait()
+        self.seconds += time.perf_counter() - start
+        return result
+
+
+def make_ppo_env(kind: str) -> VecEnv:
+    """The 64-environment SB3 VecEnv of one benchmark configuration, with episode statistics."""
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
+
+    from sagym.agents.vec_env import CompanionSB3VecEnv
+
+    if kind == "companion":
+        return VecMonitor(CompanionSB3VecEnv(PPO_N_ENVS, seed=0, reward="engagement"))
+    if kind == "cartpole_native":
+        return VecMonitor(CartPoleSB3VecEnv(PPO_N_ENVS, seed=0))
+    if kind == "cartpole_dummy":  # per-env Monitor wrappers come with make_vec_env
+        return make_vec_env(CARTPOLE_ID, n_envs=PPO_N_ENVS, seed=0, vec_env_cls=DummyVecEnv)
+    raise ValueError(f"unknown PPO configuration {kind!r}")
+
+
+def ppo_rate(kind: str, total_steps: int) -> dict[str, Any]:
+    """PPO training steps/s, and the share of the time spent inside the environments."""
+    from stable_baselines3 import PPO
+
+    venv = StepTimer(make_ppo_env(kind))
+    model = PPO("MlpPolicy", venv, verbose=0, **PPO_KWARGS)
+    start = time.perf_counter()
+    model.learn(total_timesteps=total_steps, progress_bar=False)
+    elapsed = time.perf_counter() - start
+    venv.close()
+    steps = int(model.num_timesteps)
+    return {
+        "steps": steps,
+        "seconds": elapsed,
+        "steps_per_s": steps / elapsed,
+        "env_seconds": venv.seconds,
+        "env_share": venv.seconds / elapsed,
+    }
+
+
+PPO_KINDS = {
+    "companion": "Companion (CompanionSB3VecEnv, 64 users)",
+    "cartpole_native": "CartPole (SB3 adapter over CartPoleVectorEnv, 64)",
+    "cartpole_dummy": "CartPole (DummyVecEnv of 64 gym.make envs)",
+}
+
+
+def bench_ppo(settings: Settings) -> dict[str, Any]:
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        ppo_rate("cartpole_native", 2 * PPO_KWARGS["n_steps"] * PPO_N_ENVS)  # warm-up, discarded
+        tries: dict[str, list[dict[str, Any]]] = {kind: [] for kind in PPO_KINDS}
+        for _ in range(settings.ppo_repeats):  # interleaved, so drift hits every configuration
+            for kind in PPO_KINDS:
+                tries[kind].append(ppo_rate(kind, settings.ppo_steps))
+    finally:
+        torch.set_num_threads(threads)
+    runs: dict[str, dict[str, Any]] = {}
+    for kind, results in tries.items():
+        best = max(results, key=lambda r: r["steps_per_s"])
+        runs[kind] = {
+            "label": PPO_KINDS[kind],
+            **best,
+            "all_steps_per_s": [r["steps_per_s"] for r in results],
+        }
+    comp = runs["companion"]["steps_per_s"]
+    return {
+        "total_timesteps": settings.ppo_steps,
+        "repeats": settings.ppo_repeats,
+        "statistic": "best of repeats",
+        "n_envs": PPO_N_ENVS,
+        "hyperparams": PPO_KWARGS,
+        "torch_threads": 1,
+        "runs": runs,
+        "ratio_vs_cartpole_native": comp / runs["cartpole_native"]["steps_per_s"],
+        "ratio_vs_cartpole_dummy": comp / runs["cartpole_dummy"]["steps_per_s"],
+    }
+
+
+# ---------------------------------------------------------------------------------- grids
+@contextlib.contextmanager
+def wandb_sandbox(folder: Path) -> Iterator[None]:
+    """Point every W&B folder at ``folder`` and force offline mode, restoring them afterwards."""
+    saved = {k: os.environ.get(k) for k in (*WANDB_VARS, "WANDB_MODE", "WANDB_SILENT")}
+    folder.mkdir(parents=True, exist_ok=True)
+    for key in WANDB_VARS:
+        os.environ[key] = str(folder)
+    os.environ["WANDB_MODE"] = "offline"
+    os.environ["WANDB_SILENT"] = "true"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def grid_time(name: str, config: Any) -> dict[str, Any]:
+    """Wall time of ``run_grid(config)`` (worker start-up, training, evaluation, collection)."""
+    from sagym.experiment import run_grid
+
+    cells = config.cells()
+    start = time.perf_counter()
+    result = run_grid(config)
+    elapsed = time.perf_counter() - start
+    timings = json.loads((Path(config.out) / "timings.json").read_text())
+    return {
+        "name": name,
+        "rewards": list(config.rewards),
+        "baselines": list(config.baselines),
+        "seeds": config.seeds,
+        "steps": config.steps,
+        "eval_users": config.eval_users,
+        "cells": len(cells),
+        "ran": result.ran,
+        "jobs": max(1, min(config.jobs or os.cpu_count() or 1, result.ran or 1)),
+        "seconds": elapsed,
+        "cell_seconds_sum": float(sum(timings.values())),
+        "cell_seconds_max": float(max(timings.values(), default=0.0)),
+    }
+
+
+def bench_grids(settings: Settings, quick: bool) -> dict[str, Any]:
+    from sagym.experiment import CompareConfig
+
+    with tempfile.TemporaryDirectory(prefix="sagym-bench-") as tmp:
+        root = Path(tmp)
+        with wandb_sandbox(root / "wandb-home"):
+            if quick:
+                default = CompareConfig(
+                    rewards=list(settings.grid_rewards),
+                    seeds=settings.grid_seeds,
+                    steps=settings.grid_steps,
+                    eval_users=settings.grid_eval_users,
+                    out=str(root / "default"),
+                    wandb="offline",
+                    progress=False,
+                )
+            else:
+                default = CompareConfig(out=str(root / "default"), wandb="offline", progress=False)
+            design = CompareConfig(
+                rewards=list(settings.grid_rewards),
+                baselines=[],
+                seeds=settings.grid_seeds,
+                steps=settings.grid_steps,
+                eval_users=settings.grid_eval_users,
+                out=str(root / "design"),
+                wandb="offline",
+                progress=False,
+            )
+            return {
+                "default_comparison": grid_time("default comparison", default),
+                "design_grid": grid_time("design grid", design),
+            }
+
+
+# ------------------------------------------------------------------------------- reporting
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The performance targets, each with the measured value and whether it is met."""
+    out: list[dict[str, Any]] = []
+    at_1024 = [row for row in results["vector_env"] if row["num_envs"] == 1024]
+    if at_1024:
+        value = at_1024[0]["ratio"]
+        out.append(
+            {
+                "name": "batched user model at N=1024 vs CartPoleVectorEnv",
+                "value": value,
+                "target": f">= {TARGET_VECTOR_RATIO}x",
+                "met": bool(value >= TARGET_VECTOR_RATIO),
+            }
+        )
+    ppo = results["ppo"]
+    for key, label in (
+        ("ratio_vs_cartpole_native", "PPO training vs CartPole (CartPoleVectorEnv adapter)"),
+        ("ratio_vs_cartpole_dummy", "PPO training vs CartPole (DummyVecEnv)"),
+    ):
+        out.append(
+            {
+                "name": label,
+                "value": ppo[key],
+                "target": f">= {TARGET_PPO_RATIO}x",
+                "met": bool(ppo[key] >= TARGET_PPO_RATIO),
+            }
+        )
+    grids = results.get("grids")
+    if grids is not None:
+        g = grids["design_grid"]
+        full = len(g["rewards"]) == 3 and g["seeds"] == 5 and g["steps"] == 100_000
+        out.append(
+            {
+                "name": "3 designs x 5 seeds x 100k grid wall time (s)",
+                "value": g["seconds"],
+                "target": f"< {TARGET_GRID_SECONDS:.0f} s",
+                "met": bool(g["seconds"] < TARGET_GRID_SECONDS) if full else None,
+            }
+        )
+    return out
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table, first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            str(c).ljust(w) if i == 0 else str(c).rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts)
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def rate(value: float) -> str:
+    """A rate with a thousands separator and no decimals."""
+    return f"{value:,.0f}"
+
+
+def header_text(machine: dict[str, Any], quick: bool) -> str:
+    return (
+        f"sagym benchmark{' (--quick)' if quick else ''}\n"
+        f"machine: {machine['cpu_model']}, {machine['usable_cores']} usable cores "
+        f"({machine['cpu_count']} CPUs), {machine['platform']}\n"
+        f"python {machine['python']} · numpy {machine['numpy']} · torch {machine['torch']} · "
+        f"stable-baselines3 {machine['stable_baselines3']} · gymnasium {machine['gymnasium']}"
+    )
+
+
+def report_text(results: dict[str, Any]) -> str:
+    """Every measurement as readable tables."""
+    parts = [header_text(results["machine"], results["quick"]), ""]
+    single = results["single_env"]
+    parts += [
+        "1. single environment, gym.make with default wrappers, random actions",
+        table(
+            ["env", "steps/s", "ratio"],
+            [
+                [COMPANION_ID, rate(single["companion"]["steps_per_s"]), f"{single['ratio']:.3f}"],
+                [CARTPOLE_ID, rate(single["cartpole"]["steps_per_s"]), "1"],
+            ],
+        ),
+        "",
+        "2. batched user-steps/s: make_vec(Companion) vs CartPoleVectorEnv",
+        table(
+            ["N", "Companion", "CartPoleVectorEnv", "ratio", "Companion us/step"],
+            [
+                [
+                    str(row["num_envs"]),
+                    rate(row["companion"]["user_steps_per_s"]),
+                    rate(row["cartpole"]["user_steps_per_s"]),
+                    f"{row['ratio']:.3f}",
+                    f"{row['companion']['us_per_batch_step']:.0f}",
+                ]
+                for row in results["vector_env"]
+            ],
+        ),
+        "",
+    ]
+    ppo = results["ppo"]
+    comp = ppo["runs"]["companion"]["steps_per_s"]
+    parts += [
+        f"3. SB3 PPO training, {ppo['total_timesteps']:,} steps, 64 envs, 1 torch thread "
+        f"(best of {ppo['repeats']})",
+        table(
+            ["configuration", "steps/s", "env share", "Companion ratio"],
+            [
+                [
+                    run["label"],
+                    rate(run["steps_per_s"]),
+                    f"{run['env_share']:.0%}",
+                    "-" if kind == "companion" else f"{comp / run['steps_per_s']:.3f}",
+                ]
+                for kind, run in ppo["runs"].items()
+            ],
+        ),
+        "",
+    ]
+    grids = results.get("grids")
+    if grids is not None:
+        parts += [
+            "4. comparison grids (run_grid, W&B offline, evaluation included)",
+            table(
+                ["grid", "cells", "jobs", "wall s", "sum of cell s"],
+                [
+                    [
+                        f"{g['name']}: {len(g['rewards'])} designs"
+                        f"{' + ' + ','.join(g['baselines']) if g['baselines'] else ''}"
+                        f" x {g['seeds']} seeds x {g['steps'] // 1000}k",
+                        str(g["cells"]),
+                        str(g["jobs"]),
+                        f"{g['seconds']:.1f}",
+                        f"{g['cell_seconds_sum']:.1f}",
+                    ]
+                    for g in grids.values()
+                ],
+            ),
+            "",
+        ]
+    else:
+        parts += ["4. comparison grids: skipped (--skip-grid)", ""]
+    marks = {True: "met", False: "MISSED", None: "n/a (quick sizes)"}
+    parts += [
+        "targets",
+        table(
+            ["target", "value", "goal", "status"],
+            [
+                [t["name"], f"{t['value']:.3f}", t["target"], marks[t["met"]]]
+                for t in results["targets"]
+            ],
+        ),
+    ]
+    return "\n".join(parts)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmark.py", description="Measure the speed of sagym's simulator and training."
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/benchmark.json"),
+        help="JSON file of the results (default results/benchmark.json)",
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test in seconds")
+    parser.add_argument("--skip-grid", action="store_true", help="skip the comparison grids")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    machine = machine_info()
+    print(header_text(machine, args.quick), flush=True)
+
+    def step(label: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {label}", flush=True)
+
+    results: dict[str, Any] = {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "quick": bool(args.quick),
+        "machine": machine,
+        "settings": {
+            "single_seconds": settings.single_seconds,
+            "vector_sizes": list(settings.vector_sizes),
+            "vector_seconds": settings.vector_seconds,
+            "warmup_seconds": settings.warmup_seconds,
+            "ppo_steps": settings.ppo_steps,
+            "ppo_repeats": settings.ppo_repeats,
+        },
+    }
+    step("single environment")
+    results["single_env"] = bench_single(settings)
+    step("vector environments")
+    results["vector_env"] = bench_vector(settings)
+    step("PPO training")
+    results["ppo"] = bench_ppo(settings)
+    if args.skip_grid:
+        results["grids"] = None
+    else:
+        step("comparison grids")
+        results["grids"] = bench_grids(settings, args.quick)
+    results["targets"] = targets(results)
+    results["total_seconds"] = time.perf_counter() - started
+    step("done")
+    print()
+    print(report_text(results))
+    write_json_atomic(args.out, results)
+    print(f"\nwritten: {args.out}  ({results['total_seconds']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

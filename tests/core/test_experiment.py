@@ -1,0 +1,140 @@
+"""The comparison grid: identical results on reruns, resuming, the report, W&B and the notebook."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from sagym.cli import main as cli_main
+from sagym.experiment import CompareConfig, run_grid
+from sagym.outcomes import OUTCOME_METRICS
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = [
+    "compare", "--rewards", "engagement", "need_support", "--baselines", "random",
+    "--seeds", "2", "--steps", "2048", "--n-envs", "16", "--eval-users", "32",
+    "--hp", "n_steps=64", "--hp", "batch_size=256", "--jobs", "2", "--no-progress",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("grid") / "first"
+    assert cli_main([*TINY, "--out", str(out), "--wandb", "offline"]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_results_have_one_row_per_run_and_every_outcome_column(tiny_results: Path) -> None:
+    results = pd.read_csv(tiny_results / "results.csv")
+    assert len(results) == 3 * 2
+    assert list(results.columns[:6]) == ["env", "reward", "algo", "seed", "design", "steps"]
+    for metric in OUTCOME_METRICS:
+        assert metric in results.columns
+        assert results[metric].notna().all(), metric
+    assert set(results["design"]) == {"engagement", "need_support", "random"}
+    for persona in ("connected", "lonely", "susceptible"):
+        assert f"wellbeing_final@{persona}" in results.columns
+    traj = pd.read_csv(tiny_results / "trajectories.csv")
+    assert traj["day"].max() == 90
+    assert {"all", "lonely"} <= set(traj["persona"])
+
+
+@pytest.mark.slow
+def test_same_command_twice_gives_identical_results(tiny_results: Path, tmp_path: Path) -> None:
+    again = tmp_path / "second"
+    assert cli_main([*TINY, "--out", str(again), "--wandb", "disabled"]) == 0
+    assert (again / "results.csv").read_bytes() == (tiny_results / "results.csv").read_bytes()
+    assert (again / "trajectories.csv").read_bytes() == (
+        tiny_results / "trajectories.csv"
+    ).read_bytes()
+
+
+@pytest.mark.slow
+def test_interrupted_grid_resumes_only_the_missing_runs(tiny_results: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_results, copy, ignore=shutil.ignore_patterns("wandb"))
+    victim = copy / "runs" / "Companion-v0__need_support__ppo__1"
+    (victim / "outcomes.json").unlink()
+    config = CompareConfig(
+        rewards=["engagement", "need_support"], baselines=["random"], seeds=2, steps=2048,
+        n_envs=16, eval_users=32, hyperparams={"n_steps": 64, "batch_size": 256},
+        out=str(copy), jobs=1, wandb="disabled", progress=False,
+    )  # fmt: skip
+    grid = run_grid(config)
+    assert (grid.ran, grid.skipped) == (1, 5)
+    assert (copy / "results.csv").read_bytes() == (tiny_results / "results.csv").read_bytes()
+    # A changed config is not mistaken for a finished run.
+    config.steps = 1024
+    assert run_grid(config).ran == 4
+
+
+@pytest.mark.slow
+def test_report_plots_and_wandb_summary_are_written(
+    tiny_results: Path, wandb_records: Callable[[Path], list[dict[str, Any]]]
+) -> None:
+    for name in ("outcomes.png", "trajectories.png", "personas.png", "summary.csv", "report.md"):
+        assert (tiny_results / name).stat().st_size > 0, name
+    report = (tiny_results / "report.md").read_text()
+    assert "| need_support |" in report and "![outcomes](outcomes.png)" in report
+    summary = pd.read_csv(tiny_results / "summary.csv")
+    row = summary[(summary["design"] == "random") & (summary["metric"] == "engagement")].iloc[0]
+    results = pd.read_csv(tiny_results / "results.csv")
+    assert row["mean"] == pytest.approx(results[results["design"] == "random"]["engagement"].mean())
+    assert row["mean_low"] <= row["mean"] <= row["mean_high"]
+    runs = sorted((tiny_results / "wandb").glob("offline-run-*"))
+    assert len(runs) == 6 + 1  # every training run and one comparison summary
+    jobs = {}
+    for run in runs:
+        records = wandb_records(run)
+        info = next(r for r in records if r.get("type") == "run")["run"]
+        jobs[info["display_name"]] = (info["job_type"], info.get("run_group"), records)
+    summary_runs = [name for name, (job, _, _) in jobs.items() if job == "compare"]
+    assert summary_runs == ["compare__first"]
+    groups = {group for job, group, _ in jobs.values() if job == "train"}
+    assert groups == {"engagement", "need_support", "random"}
+    _, _, records = jobs["compare__first"]
+    logged = json.dumps([r for r in records if r.get("type") == "history"])
+    assert "table-file" in logged and "image-file" in logged
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_a_results_folder(tiny_results: Path, tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(ROOT / "notebooks" / "compare_rewards.ipynb"), as_version=4)
+    os.environ["SAGYM_RESULTS"] = str(tiny_results)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    finally:
+        os.environ.pop("SAGYM_RESULTS", None)
+    outputs = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "6 runs, designs: ['engagement', 'need_support', 'random']" in outputs
+    assert "correlation across runs" in outputs
+    assert (tmp_path / "outcomes_nb.png").exists()
+
+
+def test_bad_grid_input_is_reported() -> None:
+    with pytest.raises(ValueError, match="seeds must be >= 1"):
+        CompareConfig(seeds=0).cells()
+    with pytest.raises(ValueError, match="unknown reward"):
+        CompareConfig(rewards=["engagment"]).cells()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "compare.py"), "--rewards", "nope",
+         "--wandb", "disabled"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and "unknown reward 'nope'" in done.stdout
