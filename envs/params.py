@@ -211,9 +211,12 @@ class ModelConfig:
         return dataclasses.replace(self, **changes)
 
 
-# Wellbeing weights from need satisfaction (γ) and frustration (φ): autonomy, competence,
-# relatedness. Stanley, Schutte & Phillips 2021: r ≈ .39/.45/.39 with positive affect,
-# −.30/−.33/−.30 with negative affect; Chen et al. 2015 (satisfaction and frustration separately).
+# Wellbeing weights of need satisfaction (γ) and frustration (φ): autonomy, competence,
+# relatedness. SCIENCE.md's W = Σγ·sat − Σφ·frus with γ ≈ 0.4–0.45 and φ ≈ 0.3 (standardised;
+# Chen et al. 2015: satisfaction and frustration predict wellbeing and ill-being separately). The
+# per-need pattern of γ follows the satisfaction–positive-affect correlations .39/.45/.39 of
+# Stanley, Schutte & Phillips (2021); φ takes the magnitudes .30/.33/.30 of their negative-affect
+# correlations (an assumption: the sources give no per-need frustration weights).
 WELLBEING_SAT_WEIGHTS = np.array([0.39, 0.45, 0.39])
 WELLBEING_FRUS_WEIGHTS = np.array([0.30, 0.33, 0.30])
 WELLBEING_RANGE = (-float(WELLBEING_FRUS_WEIGHTS.sum()), float(WELLBEING_SAT_WEIGHTS.sum()))
@@ -269,7 +272,7 @@ class UserParams:
         0.045,
         0.0,
         0.2,
-        "habit gain η_w per unit of use (≈ 66 days to automaticity at 0.045)",
+        "habit gain η_w per unit of use (with full daily use: ≈ 66 days to 95 %)",
         "Lally et al. 2010; SCIENCE.md η_w ≈ 0.02–0.1",
     )
     habit_decay: FloatArray = ranged(

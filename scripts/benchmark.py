@@ -524,6 +524,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "name": "batched user model at N=1024 vs CartPoleVectorEnv",
                 "value": value,
+                "unit": "x",
                 "target": f">= {TARGET_VECTOR_RATIO}x",
                 "met": bool(value >= TARGET_VECTOR_RATIO),
             }
@@ -537,6 +538,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "name": label,
                 "value": ppo[key],
+                "unit": "x",
                 "target": f">= {TARGET_PPO_RATIO}x",
                 "met": bool(ppo[key] >= TARGET_PPO_RATIO),
             }
@@ -547,8 +549,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         full = len(g["rewards"]) == 3 and g["seeds"] == 5 and g["steps"] == 100_000
         out.append(
             {
-                "name": "3 designs x 5 seeds x 100k grid wall time (s)",
+                "name": "3 designs x 5 seeds x 100k grid wall time",
                 "value": g["seconds"],
+                "unit": "s",
                 "target": f"< {TARGET_GRID_SECONDS:.0f} s",
                 "met": bool(g["seconds"] < TARGET_GRID_SECONDS) if full else None,
             }
@@ -664,7 +667,12 @@ def report_text(results: dict[str, Any]) -> str:
         table(
             ["target", "value", "goal", "status"],
             [
-                [t["name"], f"{t['value']:.3f}", t["target"], marks[t["met"]]]
+                [
+                    t["name"],
+                    f"{t['value']:.1f} s" if t["unit"] == "s" else f"{t['value']:.3f}x",
+                    t["target"],
+                    marks[t["met"]],
+                ]
                 for t in results["targets"]
             ],
         ),
@@ -706,7 +714,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = QUICK if args.quick else FULL
     started = time.perf_counter()
     machine = machine_info()
-    print(header_text(machine, args.quick), flush=True)
+    print(f"sagym benchmark{' (--quick)' if args.quick else ''}: measuring ...", flush=True)
 
     def step(label: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {label}", flush=True)

@@ -17,14 +17,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.typing import NDArray
 
-from sagym.envs.behaviours import Behaviour  # noqa: E402
-from sagym.envs.noise import draw_keys  # noqa: E402
-from sagym.envs.population import get_population  # noqa: E402
-from sagym.envs.user_model import UserModel, UserState, total_variation  # noqa: E402
+from sagym.envs.behaviours import Behaviour
+from sagym.envs.noise import draw_keys
+from sagym.envs.population import get_population
+from sagym.envs.user_model import UserModel, UserState, total_variation
 
 FloatArray = NDArray[np.float64]
 
