@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.core import CompanionCore, CompanionSpec, info_for_user
-from sagym.envs.noise import draw_keys
+from sagym.envs.noise import draw_keys, episode_key
 from sagym.envs.params import ModelConfig
 from sagym.envs.population import Population
 from sagym.rewards import Reward
@@ -143,6 +143,8 @@ class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
         self.action_space = spaces.Discrete(N_BEHAVIOURS)
         self.observation_space = spaces.Box(0.0, 1.0, (self.core.obs_dim,), dtype=np.float32)
         self._last_info: dict[str, Any] = {}
+        self._base_key: NDArray[np.uint64] | None = None
+        self._episode = 0
 
     @property
     def reward_fn(self) -> Reward:
@@ -152,8 +154,12 @@ class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
         super().reset(seed=seed)
-        keys = draw_keys(self.np_random, 1)
-        self.core.reset(keys)
+        if seed is not None or self._base_key is None:
+            self._base_key = draw_keys(self.np_random, 1)
+            self._episode = 0
+        else:
+            self._episode += 1
+        self.core.reset(episode_key(self._base_key, self._episode))
         self._last_info = {"day": 0, "persona": self.core.persona_names()[0]}
         return self.core.observe()[0], dict(self._last_info)
 

@@ -12,8 +12,8 @@ from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
 from sagym.envs.behaviours import N_BEHAVIOURS
-from sagym.envs.core import CompanionCore, CompanionSpec, keys_from_seed
-from sagym.envs.noise import draw_keys
+from sagym.envs.core import CompanionCore, CompanionSpec, base_keys
+from sagym.envs.noise import episode_key
 from sagym.envs.params import ModelConfig
 from sagym.envs.population import Population
 from sagym.rewards import Reward
@@ -57,6 +57,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         model_config: ModelConfig | Mapping[str, float] | None = None,
         observe_latent: bool = False,
         render_mode: str | None = None,
+        reward_components: bool = True,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode must be None for the vector env; got {render_mode!r}")
@@ -67,6 +68,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
             user_overrides=user_overrides,
             model_config=model_config,
             observe_latent=observe_latent,
+            reward_components=reward_components,
         )
         self.num_envs = int(num_envs)
         self.core = CompanionCore(self.num_envs, spec)
@@ -75,24 +77,19 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.render_mode = None
-        self._generators: list[np.random.Generator] = []
+        self._bases: NDArray[np.uint64] | None = None
+        self._episodes = np.zeros(self.num_envs, dtype=np.uint64)
         self._all = np.ones(self.num_envs, dtype=bool)
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        if isinstance(seed, list):
-            if len(seed) != self.num_envs:
-                raise ValueError(f"seed list must have {self.num_envs} entries; got {len(seed)}")
-            gens = [np.random.default_rng(s) for s in seed]
-            keys = np.array([draw_keys(g, 1)[0] for g in gens], dtype=np.uint64)
-        elif seed is None and self._generators:
-            gens = self._generators
-            keys = np.array([draw_keys(g, 1)[0] for g in gens], dtype=np.uint64)
+        if seed is None and self._bases is not None:
+            self._episodes += np.uint64(1)
         else:
-            keys, gens = keys_from_seed(seed, self.num_envs)
-        self._generators = gens
-        self.core.reset(keys)
+            self._bases = base_keys(seed, self.num_envs)
+            self._episodes[:] = 0
+        self.core.reset(episode_key(self._bases, self._episodes))
         infos = {"persona": self.core.persona_names(), "_persona": self._all}
         return self.core.observe(), infos
 
@@ -105,7 +102,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         NDArray[np.bool_],
         dict[str, Any],
     ]:
-        if not self._generators:
+        if self._bases is None:
             raise RuntimeError("call reset() before step()")
         sig, reward, terminated, truncated, components = self.core.step(np.asarray(actions))
         infos = self._infos(sig, components)
@@ -117,8 +114,8 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
             infos["_final_obs"] = done.copy()
             infos["final_info"] = dict(infos)
             infos["_final_info"] = done.copy()
-            keys = np.array([draw_keys(self._generators[i], 1)[0] for i in index], dtype=np.uint64)
-            self.core.reset_index(index, keys)
+            self._episodes[index] += np.uint64(1)
+            self.core.reset_index(index, episode_key(self._bases[index], self._episodes[index]))
             infos["persona"] = self.core.persona_names()
         return self.core.observe(), reward, terminated, truncated, infos
 

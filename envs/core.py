@@ -67,6 +67,7 @@ class CompanionSpec:
     user_overrides: Mapping[str, float] | None = None
     model_config: ModelConfig | Mapping[str, float] | None = None
     observe_latent: bool = False
+    reward_components: bool = True  # compute every reward's value for info (off in training)
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon, int | np.integer) or not 1 <= int(self.horizon) <= 3650:
@@ -95,7 +96,7 @@ class CompanionCore:
         self.overrides = dict(spec.user_overrides or {})
         UserParams.uniform_defaults(1).with_overrides(self.overrides)  # validates names and ranges
         self.reward = make_reward(spec.reward)
-        self.components = component_rewards()
+        self.components = component_rewards() if spec.reward_components else {}
         self.observe_latent = bool(spec.observe_latent)
         self.obs_dim = len(OBSERVATION_FEATURES) + (
             len(LATENT_FEATURES) if self.observe_latent else 0
@@ -200,17 +201,23 @@ class CompanionCore:
         return sig, reward, terminated, truncated, components
 
 
-def keys_from_seed(
-    seed: int | None, n: int
-) -> tuple[NDArray[np.uint64], list[np.random.Generator]]:
-    """Per-slot generators seeded ``seed + i`` (Gymnasium's vector convention), first keys."""
-    if seed is None:
-        seeds = np.random.SeedSequence().generate_state(n)
-        gens = [np.random.default_rng(int(x)) for x in seeds]
+def base_keys(seeds: list[int | None] | int | None, n: int) -> NDArray[np.uint64]:
+    """One base key per slot, from a generator seeded like Gymnasium's vector envs (``seed + i``).
+
+    Slot ``i``'s ``e``-th user has key ``noise.episode_key(base_i, e)``: the same users as a
+    single environment seeded ``seed + i`` and reset ``e`` times, with no Python loop at autoreset.
+    """
+    if isinstance(seeds, list):
+        if len(seeds) != n:
+            raise ValueError(f"seed list must have {n} entries; got {len(seeds)}")
+        per_slot: list[int | None] = list(seeds)
+    elif seeds is None:
+        per_slot = [int(s) for s in np.random.SeedSequence().generate_state(n)]
     else:
-        gens = [np.random.default_rng(seed + i) for i in range(n)]
-    keys = np.array([noise.draw_keys(g, 1)[0] for g in gens], dtype=np.uint64)
-    return keys, gens
+        per_slot = [int(seeds) + i for i in range(n)]
+    return np.array(
+        [noise.draw_keys(np.random.default_rng(s), 1)[0] for s in per_slot], dtype=np.uint64
+    )
 
 
 def info_for_user(

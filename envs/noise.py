@@ -56,9 +56,47 @@ def uniform(keys: UInt64Array, counter: int | UInt64Array, channels: int) -> Flo
     return (z >> _S11).astype(np.float64) * _TO_UNIT
 
 
+def episode_key(base: UInt64Array, episode: int | UInt64Array) -> UInt64Array:
+    """The key of a slot's ``episode``-th user, from the slot's base key (one hash, no loop)."""
+    with np.errstate(over="ignore"):
+        return _mix(
+            np.asarray(base, dtype=np.uint64) ^ (np.asarray(episode, dtype=np.uint64) * _MIX1)
+        )
+
+
+SQRT3 = float(np.sqrt(3.0))
+DAY_NORMALS = 4  # social life events, rating, mood, session length
+
+
+def day_noise(
+    keys: UInt64Array, day: int | UInt64Array, n_drift: int
+) -> tuple[FloatArray, FloatArray]:
+    """The noise of one simulated day: ``DAY_NORMALS`` normals and ``n_drift`` drift shocks.
+
+    Drift shocks are uniform on [−√3, √3] (zero mean, unit variance): the natural preference walk
+    sums them over many days, so it is Gaussian at the scale of weeks, and a uniform costs a
+    fraction of a normal. The compiled kernel (:func:`sagym.envs.kernel.fill_day_noise`) draws
+    the same numbers.
+    """
+    u = uniform(keys, day, DAY_NORMALS + n_drift)
+    return _box_muller(u[:, :DAY_NORMALS]), SQRT3 * (2.0 * u[:, DAY_NORMALS:] - 1.0)
+
+
+def _box_muller(u: FloatArray) -> FloatArray:
+    """Normals from an even number of uniform lanes: pairs ``(r·cos θ, r·sin θ)``."""
+    r = np.sqrt(-2.0 * np.log(1.0 - u[:, 0::2]))  # 1 − u in (0, 1]: safe for the logarithm
+    theta = 2.0 * np.pi * u[:, 1::2]
+    out = np.empty(u.shape)
+    out[:, 0::2] = r * np.cos(theta)
+    out[:, 1::2] = r * np.sin(theta)
+    return out
+
+
 def normal(keys: UInt64Array, counter: int | UInt64Array, channels: int) -> FloatArray:
-    """Standard normal numbers of shape ``(len(keys), channels)`` by the Box–Muller transform."""
-    u = uniform(keys, counter, 2 * channels)
-    u1 = 1.0 - u[:, :channels]  # in (0, 1], safe for the logarithm
-    u2 = u[:, channels:]
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    """Standard normal numbers of shape ``(len(keys), channels)`` by the Box–Muller transform.
+
+    Lanes ``2j + 1`` and ``2j + 2`` make the pair ``(r·cos θ, r·sin θ)`` of channels ``2j`` and
+    ``2j + 1``.
+    """
+    pairs = (channels + 1) // 2
+    return _box_muller(uniform(keys, counter, 2 * pairs))[:, :channels]

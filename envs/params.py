@@ -354,6 +354,18 @@ class UserParams:
             object.__setattr__(self, name, arr)
         check_ranges(self, "UserParams")
 
+    @classmethod
+    def from_columns(cls, names: list[str], values: FloatArray) -> UserParams:
+        """Users from a ``(n_users, len(names))`` matrix whose columns are already in range.
+
+        Used by population sampling, which draws inside each range by construction; skips the
+        per-field validation so that replacing a few churned users stays cheap.
+        """
+        obj = object.__new__(cls)
+        for j, name in enumerate(names):
+            object.__setattr__(obj, name, np.ascontiguousarray(values[:, j]))
+        return obj
+
     @property
     def n_users(self) -> int:
         return int(self.social_baseline.shape[0])

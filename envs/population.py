@@ -112,6 +112,22 @@ class Population:
     def persona_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.personas)
 
+    def _table(self) -> _PersonaTable:
+        cached = self.__dict__.get("_cached_table")
+        if cached is None:
+            ranges = field_ranges(UserParams)
+            names = tuple(ranges)
+            cached = _PersonaTable(
+                names=names,
+                centres=np.array([[p.centre(n) for n in names] for p in self.personas]),
+                spreads=np.array([p.spread for p in self.personas]),
+                low=np.array([ranges[n].low for n in names]),
+                high=np.array([ranges[n].high for n in names]),
+                log_prefs=np.log(np.stack([p.preference_weights() for p in self.personas])),
+            )
+            object.__setattr__(self, "_cached_table", cached)
+        return cached
+
     def sample(
         self, keys: NDArray[np.uint64]
     ) -> tuple[UserParams, NDArray[np.float64], NDArray[np.int64]]:
@@ -122,18 +138,15 @@ class Population:
         u = noise.uniform(keys, _PERSONA_COUNTER, 1)[:, 0]
         persona = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int64)
 
-        ranges = field_ranges(UserParams)
-        names = list(ranges)
+        table = self._table()
+        names = list(table.names)
         z = noise.normal(keys, _PARAM_COUNTER, len(names))
-        values: dict[str, NDArray[np.float64]] = {}
-        for j, name in enumerate(names):
-            rng = ranges[name]
-            centres = np.array([p.centre(name) for p in self.personas])[persona]
-            spreads = np.array([p.spread for p in self.personas])[persona]
-            values[name] = _logit_normal(centres, spreads * z[:, j], rng.low, rng.high)
-        params = UserParams(**values)
+        values = _logit_normal(
+            table.centres[persona], table.spreads[persona][:, None] * z, table.low, table.high
+        )
+        params = UserParams.from_columns(names, values)
 
-        base = np.log(np.stack([p.preference_weights() for p in self.personas]))[persona]
+        base = table.log_prefs[persona]
         jitter = params.preference_spread[:, None] * noise.normal(keys, _PREF_COUNTER, N_BEHAVIOURS)
         logits = base + jitter
         prefs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -142,8 +155,23 @@ class Population:
         return params, prefs, persona
 
 
+@dataclass(frozen=True)
+class _PersonaTable:
+    """A population's persona centres as arrays, built once for vectorised sampling."""
+
+    names: tuple[str, ...]
+    centres: NDArray[np.float64]  # (personas, fields)
+    spreads: NDArray[np.float64]  # (personas,)
+    low: NDArray[np.float64]  # (fields,)
+    high: NDArray[np.float64]
+    log_prefs: NDArray[np.float64]  # (personas, behaviours)
+
+
 def _logit_normal(
-    centre: NDArray[np.float64], shift: NDArray[np.float64], low: float, high: float
+    centre: NDArray[np.float64],
+    shift: NDArray[np.float64],
+    low: float | NDArray[np.float64],
+    high: float | NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """Values in ``[low, high]`` whose logit is the centre's logit plus ``shift``.
 

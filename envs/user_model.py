@@ -6,8 +6,9 @@ noise and go through the same arithmetic; the twin simply never has a session. W
 rate at zero the two rows are therefore bit-identical, which is the natural-preference-shift
 baseline of Carroll et al. (2022).
 
-Each update rule is given, with its parameters, ranges and sources, in ``docs/user-model.md``; the
-comments below name the rule. One day, in order:
+Each update rule is given, with its parameters, ranges and sources, in ``docs/user-model.md``, and
+written out in numpy in :mod:`sagym.envs.reference`; :meth:`UserModel.step` runs the compiled twin
+of those lines (:mod:`sagym.envs.kernel`). One day, in order:
 
 1. the day's behaviour ``a`` acts only if the user is present (``x = 1``);
 2. liking (hedonic adaptation), explicit ratings under current, initial and natural preferences;
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sagym.envs import noise
+from sagym.envs import kernel
 from sagym.envs.behaviours import N_BEHAVIOURS, TABLE
 from sagym.envs.params import (
     WELLBEING_FRUS_WEIGHTS,
@@ -44,14 +45,9 @@ SAT_SLOPE = np.array([0.0, 0.6, 0.8])
 FRUS_BASE = np.array([0.15, 0.45, 0.6])
 FRUS_SLOPE = np.array([0.0, -0.45, -0.6])
 
-# Noise channels per day (normals): preference drift (K), social life events, rating, mood, session.
-_CH_DRIFT = slice(0, N_BEHAVIOURS)
-_CH_SOCIAL = N_BEHAVIOURS
-_CH_RATING = N_BEHAVIOURS + 1
-_CH_MOOD = N_BEHAVIOURS + 2
-_CH_SESSION = N_BEHAVIOURS + 3
-_N_NORMAL = N_BEHAVIOURS + 4
-_RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
+# Noise per user and day: normals for preference drift (K channels), social life events, rating,
+# mood and session length, then one uniform (at a shifted counter) for coming back tomorrow.
+RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
 
 
 def wellbeing(sat: FloatArray, frus: FloatArray) -> FloatArray:
@@ -203,6 +199,7 @@ class UserModel:
         self.params = params
         self.keys = np.asarray(keys, dtype=np.uint64).copy()
         self.state = initial_state(params, np.asarray(prefs_initial, dtype=np.float64), self.config)
+        self._cfg: FloatArray | None = None
 
     @property
     def n_users(self) -> int:
@@ -227,178 +224,78 @@ class UserModel:
             else:
                 target[index] = value
 
+    def _config_vector(self) -> FloatArray:
+        c = self.config
+        v = np.empty(kernel.N_CFG)
+        v[kernel.CFG_NEED_INERTIA] = c.need_inertia
+        v[kernel.CFG_SOCIAL_INERTIA] = c.social_inertia
+        v[kernel.CFG_BOND_INERTIA] = c.bond_inertia
+        v[kernel.CFG_MAX_ADAPTATION] = c.max_adaptation
+        v[kernel.CFG_LEARN_RATE] = c.learn_rate
+        v[kernel.CFG_DESKILL_RATE] = c.deskill_rate
+        v[kernel.CFG_ATTACHMENT_RATE] = c.attachment_rate
+        v[kernel.CFG_ATTACHMENT_DECAY] = c.attachment_decay
+        v[kernel.CFG_DEPENDENCE_AUTONOMY_COST] = c.dependence_autonomy_cost
+        v[kernel.CFG_SESSION_DEPENDENCE_GAIN] = c.session_dependence_gain
+        v[kernel.CFG_RETURN_DEPENDENCE_WEIGHT] = c.return_dependence_weight
+        v[kernel.CFG_RETURN_ATTACHMENT_WEIGHT] = c.return_attachment_weight
+        v[kernel.CFG_RETURN_RATING_WEIGHT] = c.return_rating_weight
+        v[kernel.CFG_RETURN_BREAK_WEIGHT] = c.return_break_weight
+        v[kernel.CFG_RATING_MATCH_WEIGHT] = c.rating_match_weight
+        v[kernel.CFG_RATING_MEMORY] = c.rating_memory
+        v[kernel.CFG_MOOD_NOISE] = c.mood_noise
+        v[kernel.CFG_SOCIAL_NOISE] = c.social_noise
+        v[kernel.CFG_CHURN_DAYS] = c.churn_days
+        return v
+
     def step(self, action: NDArray[np.int64]) -> DaySignals:
         """Advance every user (and twin) by one day under the given behaviours."""
-        cfg, prm, s = self.config, self.params, self.state
-        a = np.asarray(action, dtype=np.int64)
+        a = np.ascontiguousarray(action, dtype=np.int64)
         n = a.shape[0]
-        rows = np.arange(n)
-        z = noise.normal(self.keys, s.day.astype(np.uint64), _N_NORMAL)
-
-        present = s.present.copy()
-        x = present.astype(np.float64)
-        x2 = np.stack([x, np.zeros(n)])  # the twin never has a session
-        onehot = np.zeros((n, N_BEHAVIOURS))
-        onehot[rows, a] = 1.0
-        sat_before = s.sat[0].copy()
-        frus_before = s.frus[0].copy()
-        w_before = wellbeing(sat_before, frus_before)
-
-        # Hedonic adaptation: liking ℓ = v(a)·(1 − ζ·h_a).
-        liking = TABLE.hedonic[a] * (1.0 - cfg.max_adaptation * s.habituation[0, rows, a])
-
-        # Explicit rating r = clip(ω·match(p, a) + (1 − ω)·ℓ + ε), under three preference vectors.
-        omega = cfg.rating_match_weight
-        eps_r = prm.rating_noise * z[:, _CH_RATING]
-        base = (1.0 - omega) * liking + eps_r
-        match_now = preference_match(s.prefs[0], a)
-        match_nat = preference_match(s.prefs[1], a)
-        match_init = preference_match(s.prefs_initial, a)
-        rating = np.clip(omega * match_now + base, 0.0, 1.0) * x
-        rating_natural = np.clip(omega * match_nat + base, 0.0, 1.0) * x
-        rating_initial = np.clip(omega * match_init + base, 0.0, 1.0) * x
-
-        # Session time (engagement).
-        session = (
-            np.clip(
-                prm.session_base
-                + TABLE.session_time[a]
-                + cfg.session_dependence_gain * s.dependence[0]
-                + 0.05 * z[:, _CH_SESSION],
-                0.02,
-                1.0,
-            )
-            * x
-        )
-        session2 = np.stack([session, np.zeros(n)])
-
-        # Preferences: assimilation p ← (1 − w)p + w·e_a, natural drift, Friedkin–Johnsen anchoring.
-        w = np.minimum(prm.influence_rate * x2 * (0.5 + s.attachment), 1.0)[..., None]
-        q = (1.0 - w) * s.prefs + w * onehot
-        q = q * np.exp(prm.drift_scale[:, None] * z[:, _CH_DRIFT])
-        q /= q.sum(axis=-1, keepdims=True)
-        anchor = prm.anchoring[:, None]
-        s.prefs = (1.0 - anchor) * q + anchor * s.prefs_initial
-
-        # Habituation of each behaviour: grows with exposure, recovers otherwise.
-        shown = x2[..., None] * onehot
-        h = s.habituation
-        s.habituation = np.clip(
-            h
-            + prm.hedonic_rate[:, None] * shown * (1.0 - h)
-            - prm.hedonic_recovery[:, None] * (1.0 - shown) * h,
-            0.0,
-            1.0,
-        )
-
-        # Skill: scaffolding teaches, doing the task deskills.
-        se = TABLE.skill_effect[a]
-        s.skill = np.clip(
-            s.skill
-            + x2
-            * (
-                cfg.learn_rate * np.maximum(se, 0.0) * (1.0 - s.skill)
-                - cfg.deskill_rate * np.maximum(-se, 0.0) * s.skill
-            ),
-            0.0,
-            1.0,
-        )
-
-        # Dependence (habit / incentive sensitisation): w ← w + η·use·(1 − w)·(1 + boost) − δ·w.
-        boost = np.maximum(1.0 + TABLE.habit_boost[a], 0.0)
-        d = s.dependence
-        s.dependence = np.clip(
-            d + prm.habit_rate * session2 * (1.0 - d) * boost - prm.habit_decay * d, 0.0, 1.0
-        )
-
-        # Attachment moves toward the behaviour's pull during sessions and fades without them.
-        att = s.attachment
-        s.attachment = np.clip(
-            att
-            + x2 * cfg.attachment_rate * (TABLE.attachment_pull[a] - att)
-            - (1.0 - x2) * cfg.attachment_decay * att,
-            0.0,
-            1.0,
-        )
-
-        # Human social time: S* = S̄·(1 − φ·AI_time) + ψ·nudge; bond quality tracks time together.
-        target_social = prm.social_baseline * (1.0 - prm.displacement * session2)
-        target_social = target_social + x2 * TABLE.social_nudge[a]
-        s.social = np.clip(
-            s.social
-            + cfg.social_inertia * (target_social - s.social)
-            + cfg.social_noise * z[:, _CH_SOCIAL],
-            0.0,
-            1.0,
-        )
-        target_bond = prm.bond_baseline + 0.5 * (s.social - prm.social_baseline)
-        target_bond = target_bond + x2 * TABLE.bond_effect[a]
-        s.bond = np.clip(
-            s.bond + cfg.bond_inertia * (np.clip(target_bond, 0, 1) - s.bond), 0.0, 1.0
-        )
-
-        # Basic needs move toward their targets with inertia κ.
-        connection = human_connection(s.social, s.bond)
-        sat_t, frus_t = need_targets(s.skill, connection, s.dependence, cfg)
-        # The immediate boosts adapt like liking: relief fades with repetition (Kirk et al. 2025b).
-        fresh = 1.0 - cfg.max_adaptation * h[:, rows, a]
-        sat_t = np.clip(sat_t + (x2 * fresh)[..., None] * TABLE.need_sat[a], 0.0, 1.0)
-        frus_t = np.clip(frus_t + x2[..., None] * TABLE.need_frus[a], 0.0, 1.0)
-        k = cfg.need_inertia
-        s.sat = s.sat + k * (sat_t - s.sat)
-        s.frus = s.frus + k * (frus_t - s.frus)
-
-        wb = wellbeing(s.sat, s.frus)
-        lonely = loneliness(connection, s.sat[..., 2], s.frus[..., 2])
-
-        # Expressed mood: a noisy view of wellbeing and today's liking, seen only in sessions.
-        mood = np.clip(
-            0.5 + 0.5 * wb[0] + 0.2 * (liking - 0.5) * x + cfg.mood_noise * z[:, _CH_MOOD], 0.0, 1.0
-        )
-        s.mood = np.where(present, mood, s.mood)
-        s.rating_memory = s.rating_memory + x * cfg.rating_memory * (rating - s.rating_memory)
-
-        # Coming back tomorrow: σ(β₀ + β_w·w + β_L·L + β_A·A + β_r·(r̄ − ½) − β_b·break).
-        took_break = present & (a == 7)
-        logit = (
-            prm.return_bias
-            + cfg.return_dependence_weight * s.dependence[0]
-            + prm.loneliness_pull * lonely[0]
-            + cfg.return_attachment_weight * s.attachment[0]
-            + cfg.return_rating_weight * (s.rating_memory - 0.5)
-            - cfg.return_break_weight * took_break
-        )
-        u = noise.uniform(self.keys, s.day.astype(np.uint64) + _RETURN_COUNTER_OFFSET, 1)[:, 0]
-        comes = (u < 1.0 / (1.0 + np.exp(-logit))) & ~s.churned
-        s.days_away = np.where(comes, 0, s.days_away + 1)
-        s.churned = s.churned | (s.days_away >= cfg.churn_days)
-        s.present = comes & ~s.churned
-        s.day = s.day + 1
-
+        if n != self.n_users:
+            raise ValueError(f"expected {self.n_users} actions, got {n}")
+        if self._cfg is None:
+            self._cfg = self._config_vector()
+        p, s, t = self.params, self.state, TABLE
+        out = np.empty((kernel.N_OUT, n))
+        needs = np.empty((4, n, 3))
+        kernel.day_kernel(
+            p.social_baseline, p.bond_baseline, p.influence_rate, p.anchoring, p.drift_scale,
+            p.habit_rate, p.habit_decay, p.hedonic_rate, p.hedonic_recovery, p.displacement,
+            p.return_bias, p.loneliness_pull, p.session_base, p.rating_noise, self._cfg,
+            t.hedonic, t.session_time, t.need_sat, t.need_frus, t.habit_boost,
+            t.attachment_pull, t.social_nudge, t.bond_effect, t.skill_effect, t.violation,
+            SAT_BASE, SAT_SLOPE, FRUS_BASE, FRUS_SLOPE, WELLBEING_SAT_WEIGHTS,
+            WELLBEING_FRUS_WEIGHTS,
+            self.keys, s.prefs, s.prefs_initial, s.sat, s.frus, s.social, s.bond, s.skill,
+            s.dependence, s.attachment, s.habituation, s.rating_memory, s.mood, s.present,
+            s.days_away, s.churned, s.day,
+            a, out, needs, RETURN_COUNTER_OFFSET,
+        )  # fmt: skip
         return DaySignals(
             action=a,
-            present=present,
-            session_time=session,
-            rating=rating,
-            rating_initial=rating_initial,
-            rating_natural=rating_natural,
-            liking=liking * x,
-            need_sat_before=sat_before,
-            need_frus_before=frus_before,
-            need_sat=s.sat[0].copy(),
-            need_frus=s.frus[0].copy(),
-            wellbeing_before=w_before,
-            wellbeing=wb[0],
-            twin_wellbeing=wb[1],
-            human_connection=connection[0],
-            twin_human_connection=connection[1],
-            dependence=s.dependence[0].copy(),
-            attachment=s.attachment[0].copy(),
-            loneliness=lonely[0],
-            skill=s.skill[0].copy(),
-            induced_shift=total_variation(s.prefs[0], s.prefs[1]),
-            drift_from_initial=total_variation(s.prefs[0], s.prefs_initial),
-            mood=mood * x,
-            violation=present & TABLE.violation[a],
-            churned=s.churned.copy(),
+            present=out[kernel.OUT_PRESENT] > 0.5,
+            session_time=out[kernel.OUT_SESSION],
+            rating=out[kernel.OUT_RATING],
+            rating_initial=out[kernel.OUT_RATING_INITIAL],
+            rating_natural=out[kernel.OUT_RATING_NATURAL],
+            liking=out[kernel.OUT_LIKING],
+            need_sat_before=needs[0],
+            need_frus_before=needs[1],
+            need_sat=needs[2],
+            need_frus=needs[3],
+            wellbeing_before=out[kernel.OUT_WELLBEING_BEFORE],
+            wellbeing=out[kernel.OUT_WELLBEING],
+            twin_wellbeing=out[kernel.OUT_TWIN_WELLBEING],
+            human_connection=out[kernel.OUT_CONNECTION],
+            twin_human_connection=out[kernel.OUT_TWIN_CONNECTION],
+            dependence=out[kernel.OUT_DEPENDENCE],
+            attachment=out[kernel.OUT_ATTACHMENT],
+            loneliness=out[kernel.OUT_LONELINESS],
+            skill=out[kernel.OUT_SKILL],
+            induced_shift=out[kernel.OUT_INDUCED_SHIFT],
+            drift_from_initial=out[kernel.OUT_DRIFT],
+            mood=out[kernel.OUT_MOOD],
+            violation=out[kernel.OUT_VIOLATION] > 0.5,
+            churned=out[kernel.OUT_CHURNED] > 0.5,
         )

@@ -10,7 +10,8 @@ One run measures, on this machine:
 3. SB3 PPO training steps/s on Companion (``CompanionSB3VecEnv``, 64 users) beside CartPole with
    the same hyperparameters and 64 environments, both as ``DummyVecEnv`` of 64 ``CartPole-v1``
    (SB3's usual way) and as a thin SB3 adapter over ``CartPoleVectorEnv`` (the fair comparison:
-   both simulators then step as one numpy batch, so the ratio is the simulator's cost);
+   both simulators then step as one numpy batch, so the ratio is the simulator's cost), and
+   beside a no-op VecEnv with Companion's spaces (the floor set by SB3 and the network alone);
 4. wall time of the default comparison (``CompareConfig()`` via ``run_grid``) and of a
    3 designs x 5 seeds x 100k steps grid with evaluation.
 
@@ -138,7 +139,7 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
+        "torch_default_threads": torch.get_num_threads(),
         "stable_baselines3": stable_baselines3.__version__,
         "gymnasium": gym.__version__,
         "sagym": sagym.__version__,
@@ -146,36 +147,62 @@ def machine_info() -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- single env
+ROUNDS = 3  # each measurement is split into rounds; the median round is reported
+
+
+def timed_rounds(step: Callable[[], int], seconds: float, warmup: float) -> dict[str, Any]:
+    """Call ``step`` (which returns the work it did) for ``warmup`` s, then ``ROUNDS`` rounds.
+
+    Returns the work and time of all rounds and the median round's rate, which shrugs off a
+    round disturbed by another process better than the mean over the whole budget.
+    """
+
+    def run(budget: float) -> tuple[int, float]:
+        work = 0
+        start = time.perf_counter()
+        deadline = start + budget
+        while True:
+            work += step()
+            now = time.perf_counter()
+            if now >= deadline:
+                return work, now - start
+
+    run(warmup)
+    rounds = [run(seconds / ROUNDS) for _ in range(ROUNDS)]
+    rates = [work / elapsed for work, elapsed in rounds]
+    return {
+        "work": sum(work for work, _ in rounds),
+        "seconds": sum(elapsed for _, elapsed in rounds),
+        "rate": float(np.median(rates)),
+        "round_rates": rates,
+    }
+
+
 def single_env_rate(env_id: str, seconds: float, warmup: float, seed: int = 0) -> dict[str, Any]:
     """Steps/s of one ``gym.make`` environment under seeded random actions."""
     env = gym.make(env_id)
     n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
     actions: list[int] = np.random.default_rng(seed).integers(0, n_actions, 8192).tolist()
     env.reset(seed=seed)
+    counter = {"steps": 0, "episodes": 0}
 
-    def run(budget: float) -> tuple[int, int, float]:
-        steps = episodes = 0
-        start = time.perf_counter()
-        deadline = start + budget
-        while True:
-            _, _, terminated, truncated, _ = env.step(actions[steps % len(actions)])
-            steps += 1
-            if terminated or truncated:
-                env.reset()
-                episodes += 1
-            now = time.perf_counter()
-            if now >= deadline:
-                return steps, episodes, now - start
+    def step() -> int:
+        _, _, terminated, truncated, _ = env.step(actions[counter["steps"] % len(actions)])
+        counter["steps"] += 1
+        if terminated or truncated:
+            env.reset()
+            counter["episodes"] += 1
+        return 1
 
-    run(warmup)
-    steps, episodes, elapsed = run(seconds)
+    timing = timed_rounds(step, seconds, warmup)
     env.close()
     return {
         "env": env_id,
-        "steps": steps,
-        "episodes": episodes,
-        "seconds": elapsed,
-        "steps_per_s": steps / elapsed,
+        "steps": timing["work"],
+        "episodes_incl_warmup": counter["episodes"],
+        "seconds": timing["seconds"],
+        "steps_per_s": timing["rate"],
+        "round_steps_per_s": timing["round_rates"],
     }
 
 
@@ -199,28 +226,23 @@ def vector_rate(
     rows = max(16, min(256, 65_536 // n))
     actions = np.random.default_rng(seed).integers(0, n_actions, size=(rows, n), dtype=np.int64)
     env.reset(seed=seed)
+    counter = {"steps": 0}
 
-    def run(budget: float) -> tuple[int, float]:
-        steps = 0
-        start = time.perf_counter()
-        deadline = start + budget
-        while True:
-            env.step(actions[steps % rows])
-            steps += 1
-            now = time.perf_counter()
-            if now >= deadline:
-                return steps, now - start
+    def step() -> int:
+        env.step(actions[counter["steps"] % rows])
+        counter["steps"] += 1
+        return n
 
-    run(warmup)
-    steps, elapsed = run(seconds)
+    timing = timed_rounds(step, seconds, warmup)
     kind = f"{type(env).__module__}.{type(env).__qualname__}"
     env.close()
     return {
         "class": kind,
-        "batch_steps": steps,
-        "seconds": elapsed,
-        "user_steps_per_s": steps * n / elapsed,
-        "us_per_batch_step": elapsed / steps * 1e6,
+        "batch_steps": timing["work"] // n,
+        "seconds": timing["seconds"],
+        "user_steps_per_s": timing["rate"],
+        "round_user_steps_per_s": timing["round_rates"],
+        "us_per_batch_step": n / timing["rate"] * 1e6,
     }
 
 
@@ -251,30 +273,23 @@ def bench_vector(settings: Settings) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------- SB3 PPO
-class CartPoleSB3VecEnv(VecEnv):
-    """SB3 view of Gymnasium's ``CartPoleVectorEnv``, with SB3's same-step autoreset.
+class BatchSB3VecEnv(VecEnv):
+    """The SB3 ``VecEnv`` plumbing shared by the adapters below (as in ``CompanionSB3VecEnv``).
 
-    ``CartPoleVectorEnv`` resets finished poles one step late (NEXT_STEP autoreset: an extra step
-    with reward 0). SB3 wants the new episode's first observation in the step that ends the old
-    one, with the last observation in ``infos[i]["terminal_observation"]``. The finished poles are
-    therefore redrawn here at once, as ``CartPoleVectorEnv`` itself would draw them a step later
-    (uniform in [-0.05, 0.05], counters back to 0). Mirrors ``sagym.agents.CompanionSB3VecEnv``.
+    Subclasses set ``self.venv`` (a Gymnasium vector env) before calling ``__init__`` and
+    implement ``reset`` and ``step_wait``.
     """
 
+    venv: Any
+
     def __init__(self, num_envs: int, seed: int | None = None) -> None:
-        self.venv = CartPoleVectorEnv(num_envs=num_envs)
         super().__init__(
             num_envs, self.venv.single_observation_space, self.venv.single_action_space
         )
         self._seed = seed
         self._actions: NDArray[np.int64] = np.zeros(num_envs, dtype=np.int64)
+        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(num_envs)]
         self.render_mode = None
-
-    def reset(self) -> VecEnvObs:
-        obs, _ = self.venv.reset(seed=self._seed)
-        self._seed = None
-        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
-        return obs
 
     def seed(self, seed: int | None = None) -> Sequence[int | None]:
         self._seed = seed
@@ -282,24 +297,6 @@ class CartPoleSB3VecEnv(VecEnv):
 
     def step_async(self, actions: np.ndarray) -> None:
         self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-
-    def step_wait(self) -> VecEnvStepReturn:
-        env = self.venv
-        obs, reward, terminated, truncated, _ = env.step(self._actions)
-        dones = terminated | truncated
-        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
-        if dones.any():
-            index = np.flatnonzero(dones)
-            final = obs[index].copy()
-            assert env.state is not None
-            env.state[:, index] = env.np_random.uniform(env.low, env.high, size=(4, index.size))
-            env.steps[index] = 0
-            env.prev_done[index] = False
-            obs[index] = env.state[:, index].T
-            for j, i in enumerate(index):
-                infos[i]["terminal_observation"] = final[j]
-                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
-        return obs, reward.astype(np.float32), dones, infos
 
     def close(self) -> None:
         self.venv.close()
@@ -329,6 +326,69 @@ class CartPoleSB3VecEnv(VecEnv):
         if isinstance(indices, int):
             return [indices]
         return indices
+
+
+class CartPoleSB3VecEnv(BatchSB3VecEnv):
+    """SB3 view of Gymnasium's ``CartPoleVectorEnv``, with SB3's same-step autoreset.
+
+    ``CartPoleVectorEnv`` resets finished poles one step late (NEXT_STEP autoreset: an extra step
+    with reward 0). SB3 wants the new episode's first observation in the step that ends the old
+    one, with the last observation in ``infos[i]["terminal_observation"]``. The finished poles are
+    therefore redrawn here at once, as ``CartPoleVectorEnv`` itself would draw them a step later
+    (uniform in [-0.05, 0.05], counters back to 0). Mirrors ``sagym.agents.CompanionSB3VecEnv``.
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None) -> None:
+        self.venv = CartPoleVectorEnv(num_envs=num_envs)
+        super().__init__(num_envs, seed)
+
+    def reset(self) -> VecEnvObs:
+        obs, _ = self.venv.reset(seed=self._seed)
+        self._seed = None
+        self._reset_infos = [{} for _ in range(self.num_envs)]
+        return obs
+
+    def step_wait(self) -> VecEnvStepReturn:
+        env = self.venv
+        obs, reward, terminated, truncated, _ = env.step(self._actions)
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            index = np.flatnonzero(dones)
+            final = obs[index].copy()
+            env.state[:, index] = env.np_random.uniform(env.low, env.high, size=(4, index.size))
+            env.steps[index] = 0
+            env.prev_done[index] = False
+            obs[index] = env.state[:, index].T
+            for j, i in enumerate(index):
+                infos[i]["terminal_observation"] = final[j]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        return obs, reward.astype(np.float32), dones, infos
+
+
+class NullVecEnv(BatchSB3VecEnv):
+    """A free simulator with Companion's spaces: zero observations and rewards, no episode ends.
+
+    PPO on it measures the floor set by SB3 and the policy network alone (17 inputs, 8 actions):
+    the fastest that training on Companion could be if the simulator cost nothing.
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None) -> None:
+        from sagym.envs.companion_vector import CompanionVectorEnv
+
+        self.venv = CompanionVectorEnv(num_envs=1)  # for its spaces only; never stepped
+        super().__init__(num_envs, seed)
+        self._obs_shape = (num_envs, *self.venv.single_observation_space.shape)
+
+    def reset(self) -> VecEnvObs:
+        self._reset_infos = [{} for _ in range(self.num_envs)]
+        return np.zeros(self._obs_shape, dtype=np.float32)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        obs = np.zeros(self._obs_shape, dtype=np.float32)
+        reward = np.zeros(self.num_envs, dtype=np.float32)
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        return obs, reward, np.zeros(self.num_envs, dtype=bool), infos
 
 
 class StepTimer(VecEnvWrapper):
@@ -367,6 +427,8 @@ def make_ppo_env(kind: str) -> VecEnv:
         return VecMonitor(CompanionSB3VecEnv(PPO_N_ENVS, seed=0, reward="engagement"))
     if kind == "cartpole_native":
         return VecMonitor(CartPoleSB3VecEnv(PPO_N_ENVS, seed=0))
+    if kind == "null_companion_spaces":
+        return VecMonitor(NullVecEnv(PPO_N_ENVS, seed=0))
     if kind == "cartpole_dummy":  # per-env Monitor wrappers come with make_vec_env
         return make_vec_env(CARTPOLE_ID, n_envs=PPO_N_ENVS, seed=0, vec_env_cls=DummyVecEnv)
     raise ValueError(f"unknown PPO configuration {kind!r}")
@@ -396,6 +458,7 @@ PPO_KINDS = {
     "companion": "Companion (CompanionSB3VecEnv, 64 users)",
     "cartpole_native": "CartPole (SB3 adapter over CartPoleVectorEnv, 64)",
     "cartpole_dummy": "CartPole (DummyVecEnv of 64 gym.make envs)",
+    "null_companion_spaces": "no-op env with Companion's spaces (floor)",
 }
 
 
@@ -431,6 +494,7 @@ def bench_ppo(settings: Settings) -> dict[str, Any]:
         "runs": runs,
         "ratio_vs_cartpole_native": comp / runs["cartpole_native"]["steps_per_s"],
         "ratio_vs_cartpole_dummy": comp / runs["cartpole_dummy"]["steps_per_s"],
+        "ratio_vs_floor": comp / runs["null_companion_spaces"]["steps_per_s"],
     }
 
 
@@ -622,8 +686,9 @@ def report_text(results: dict[str, Any]) -> str:
     ppo = results["ppo"]
     comp = ppo["runs"]["companion"]["steps_per_s"]
     parts += [
-        f"3. SB3 PPO training, {ppo['total_timesteps']:,} steps, 64 envs, 1 torch thread "
-        f"(best of {ppo['repeats']})",
+        f"3. SB3 PPO training, learn({ppo['total_timesteps']:,}) = "
+        f"{ppo['runs']['companion']['steps']:,} steps, 64 envs, 1 torch thread, "
+        f"best of {ppo['repeats']}; env share = time inside the VecEnv",
         table(
             ["configuration", "steps/s", "env share", "Companion ratio"],
             [
@@ -688,6 +753,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2)
             handle.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,377 @@
+"""The compiled one-day update of the user model (numba), one pass over the users.
+
+This is the same arithmetic as :func:`sagym.envs.reference.step_reference`, the readable numpy
+version that ``docs/user-model.md`` documents and the tests compare against. Fusing the whole day
+into one compiled loop removes the ~100 temporary arrays per step of the numpy version, which is
+what makes the simulator cheap next to the learner. Each user's numbers depend only on that user
+(no reductions across the batch), so a user is bit-identical in batches of any size.
+
+Noise is generated inline with the counter-based hash of :mod:`sagym.envs.noise`; a test checks
+that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# Indices of the packed config vector (see UserModel._config_vector).
+CFG_NEED_INERTIA = 0
+CFG_SOCIAL_INERTIA = 1
+CFG_BOND_INERTIA = 2
+CFG_MAX_ADAPTATION = 3
+CFG_LEARN_RATE = 4
+CFG_DESKILL_RATE = 5
+CFG_ATTACHMENT_RATE = 6
+CFG_ATTACHMENT_DECAY = 7
+CFG_DEPENDENCE_AUTONOMY_COST = 8
+CFG_SESSION_DEPENDENCE_GAIN = 9
+CFG_RETURN_DEPENDENCE_WEIGHT = 10
+CFG_RETURN_ATTACHMENT_WEIGHT = 11
+CFG_RETURN_RATING_WEIGHT = 12
+CFG_RETURN_BREAK_WEIGHT = 13
+CFG_RATING_MATCH_WEIGHT = 14
+CFG_RATING_MEMORY = 15
+CFG_MOOD_NOISE = 16
+CFG_SOCIAL_NOISE = 17
+CFG_CHURN_DAYS = 18
+N_CFG = 19
+
+# Rows of the scalar output matrix.
+OUT_PRESENT = 0
+OUT_SESSION = 1
+OUT_RATING = 2
+OUT_RATING_INITIAL = 3
+OUT_RATING_NATURAL = 4
+OUT_LIKING = 5
+OUT_WELLBEING_BEFORE = 6
+OUT_WELLBEING = 7
+OUT_TWIN_WELLBEING = 8
+OUT_CONNECTION = 9
+OUT_TWIN_CONNECTION = 10
+OUT_DEPENDENCE = 11
+OUT_ATTACHMENT = 12
+OUT_LONELINESS = 13
+OUT_SKILL = 14
+OUT_INDUCED_SHIFT = 15
+OUT_DRIFT = 16
+OUT_MOOD = 17
+OUT_VIOLATION = 18
+OUT_CHURNED = 19
+N_OUT = 20
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TO_UNIT = 1.0 / float(1 << 53)
+_BREAK = 7  # Behaviour.SUGGEST_BREAK
+_SQRT3 = math.sqrt(3.0)
+
+
+@njit(cache=True, inline="always")
+def _mix(z: np.uint64) -> np.uint64:
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def fill_day_noise(key: np.uint64, day: np.uint64, normals: np.ndarray, drift: np.ndarray) -> None:
+    """One user's noise for one day, as :func:`sagym.envs.noise.day_noise`."""
+    base = _mix(key ^ (day * _GOLDEN))
+    n = normals.shape[0]
+    for j in range(n // 2):
+        z1 = _mix(base + np.uint64(2 * j + 1) * _MIX2)
+        z2 = _mix(base + np.uint64(2 * j + 2) * _MIX2)
+        u1 = 1.0 - float(z1 >> _S11) * _TO_UNIT
+        u2 = float(z2 >> _S11) * _TO_UNIT
+        r = math.sqrt(-2.0 * math.log(u1))
+        normals[2 * j] = r * math.cos(2.0 * math.pi * u2)
+        normals[2 * j + 1] = r * math.sin(2.0 * math.pi * u2)
+    for k in range(drift.shape[0]):
+        zk = _mix(base + np.uint64(n + k + 1) * _MIX2)
+        drift[k] = _SQRT3 * (2.0 * (float(zk >> _S11) * _TO_UNIT) - 1.0)
+
+
+@njit(cache=True, inline="always")
+def _uniform1(key: np.uint64, counter: np.uint64) -> float:
+    base = _mix(key ^ (counter * _GOLDEN))
+    z = _mix(base + _MIX2)
+    return float(z >> _S11) * _TO_UNIT
+
+
+@njit(cache=True, inline="always")
+def _clip01(v: float) -> float:
+    return min(max(v, 0.0), 1.0)
+
+
+@njit(cache=True)
+def day_kernel(
+    # per-user parameters, shape (n,)
+    social_baseline: np.ndarray,
+    bond_baseline: np.ndarray,
+    influence_rate: np.ndarray,
+    anchoring: np.ndarray,
+    drift_scale: np.ndarray,
+    habit_rate: np.ndarray,
+    habit_decay: np.ndarray,
+    hedonic_rate: np.ndarray,
+    hedonic_recovery: np.ndarray,
+    displacement: np.ndarray,
+    return_bias: np.ndarray,
+    loneliness_pull: np.ndarray,
+    session_base: np.ndarray,
+    rating_noise: np.ndarray,
+    cfg: np.ndarray,
+    # behaviour table, shape (K,) or (K, 3)
+    t_hedonic: np.ndarray,
+    t_session: np.ndarray,
+    t_need_sat: np.ndarray,
+    t_need_frus: np.ndarray,
+    t_habit_boost: np.ndarray,
+    t_attachment_pull: np.ndarray,
+    t_social_nudge: np.ndarray,
+    t_bond_effect: np.ndarray,
+    t_skill_effect: np.ndarray,
+    t_violation: np.ndarray,
+    # need-target constants, shape (3,)
+    sat_base: np.ndarray,
+    sat_slope: np.ndarray,
+    frus_base: np.ndarray,
+    frus_slope: np.ndarray,
+    w_sat: np.ndarray,
+    w_frus: np.ndarray,
+    # state, updated in place
+    keys: np.ndarray,
+    prefs: np.ndarray,
+    prefs_initial: np.ndarray,
+    sat: np.ndarray,
+    frus: np.ndarray,
+    social: np.ndarray,
+    bond: np.ndarray,
+    skill: np.ndarray,
+    dependence: np.ndarray,
+    attachment: np.ndarray,
+    habituation: np.ndarray,
+    rating_memory: np.ndarray,
+    mood_state: np.ndarray,
+    present: np.ndarray,
+    days_away: np.ndarray,
+    churned: np.ndarray,
+    day: np.ndarray,
+    # the day's behaviours, shape (n,)
+    actions: np.ndarray,
+    # outputs
+    out: np.ndarray,  # (N_OUT, n)
+    out_needs: np.ndarray,  # (4, n, 3): sat before, frus before, sat, frus
+    return_offset: np.uint64,
+) -> None:
+    n = actions.shape[0]
+    n_beh = prefs.shape[2]
+    ch_social, ch_rating, ch_mood, ch_session = 0, 1, 2, 3
+    z = np.empty(4)
+    shock = np.empty(n_beh)
+    q = np.empty(n_beh)
+    drift_factor = np.empty(n_beh)
+    h_pre = np.empty(2)
+    wb = np.empty(2)
+    lonely = np.empty(2)
+    conn = np.empty(2)
+    need_k = cfg[CFG_NEED_INERTIA]
+    max_adapt = cfg[CFG_MAX_ADAPTATION]
+    omega = cfg[CFG_RATING_MATCH_WEIGHT]
+
+    for i in range(n):
+        a = actions[i]
+        fill_day_noise(keys[i], np.uint64(day[i]), z, shock)
+        is_present = present[i]
+        x = 1.0 if is_present else 0.0
+
+        for k in range(3):
+            out_needs[0, i, k] = sat[0, i, k]
+            out_needs[1, i, k] = frus[0, i, k]
+        out[OUT_WELLBEING_BEFORE, i] = (
+            w_sat[0] * sat[0, i, 0] + w_sat[1] * sat[0, i, 1] + w_sat[2] * sat[0, i, 2]
+        ) - (w_frus[0] * frus[0, i, 0] + w_frus[1] * frus[0, i, 1] + w_frus[2] * frus[0, i, 2])
+
+        # Hedonic adaptation and explicit ratings under three preference vectors.
+        h_pre[0] = habituation[0, i, a]
+        h_pre[1] = habituation[1, i, a]
+        liking = t_hedonic[a] * (1.0 - max_adapt * h_pre[0])
+        base = (1.0 - omega) * liking + rating_noise[i] * z[ch_rating]
+        m_now = prefs[0, i, 0]
+        m_nat = prefs[1, i, 0]
+        m_init = prefs_initial[i, 0]
+        for k in range(1, n_beh):
+            m_now = max(m_now, prefs[0, i, k])
+            m_nat = max(m_nat, prefs[1, i, k])
+            m_init = max(m_init, prefs_initial[i, k])
+        rating = _clip01(omega * (prefs[0, i, a] / m_now) + base) * x
+        rating_natural = _clip01(omega * (prefs[1, i, a] / m_nat) + base) * x
+        rating_initial = _clip01(omega * (prefs_initial[i, a] / m_init) + base) * x
+
+        session = (
+            min(
+                max(
+                    session_base[i]
+                    + t_session[a]
+                    + cfg[CFG_SESSION_DEPENDENCE_GAIN] * dependence[0, i]
+                    + 0.05 * z[ch_session],
+                    0.02,
+                ),
+                1.0,
+            )
+            * x
+        )
+
+        for k in range(n_beh):
+            drift_factor[k] = math.exp(drift_scale[i] * shock[k])  # shared by user and twin
+
+        for w in range(2):
+            xw = x if w == 0 else 0.0
+            sess_w = session if w == 0 else 0.0
+
+            # Preferences: assimilation, natural drift, anchoring.
+            infl = min(influence_rate[i] * xw * (0.5 + attachment[w, i]), 1.0)
+            total = 0.0
+            for k in range(n_beh):
+                shown = 1.0 if k == a else 0.0
+                q[k] = ((1.0 - infl) * prefs[w, i, k] + infl * shown) * drift_factor[k]
+                total += q[k]
+            anc = anchoring[i]
+            for k in range(n_beh):
+                prefs[w, i, k] = (1.0 - anc) * (q[k] / total) + anc * prefs_initial[i, k]
+
+            # Habituation.
+            for k in range(n_beh):
+                shown = xw if k == a else 0.0
+                h = habituation[w, i, k]
+                habituation[w, i, k] = _clip01(
+                    h
+                    + hedonic_rate[i] * shown * (1.0 - h)
+                    - hedonic_recovery[i] * (1.0 - shown) * h
+                )
+
+            # Skill.
+            se = t_skill_effect[a]
+            sk = skill[w, i]
+            skill[w, i] = _clip01(
+                sk
+                + xw
+                * (
+                    cfg[CFG_LEARN_RATE] * max(se, 0.0) * (1.0 - sk)
+                    - cfg[CFG_DESKILL_RATE] * max(-se, 0.0) * sk
+                )
+            )
+
+            # Dependence (habit).
+            boost = max(1.0 + t_habit_boost[a], 0.0)
+            d = dependence[w, i]
+            dependence[w, i] = _clip01(
+                d + habit_rate[i] * sess_w * (1.0 - d) * boost - habit_decay[i] * d
+            )
+
+            # Attachment.
+            att = attachment[w, i]
+            attachment[w, i] = _clip01(
+                att
+                + xw * cfg[CFG_ATTACHMENT_RATE] * (t_attachment_pull[a] - att)
+                - (1.0 - xw) * cfg[CFG_ATTACHMENT_DECAY] * att
+            )
+
+            # Human social time (displacement) and bond quality.
+            target_s = (
+                social_baseline[i] * (1.0 - displacement[i] * sess_w) + xw * t_social_nudge[a]
+            )
+            soc = _clip01(
+                social[w, i]
+                + cfg[CFG_SOCIAL_INERTIA] * (target_s - social[w, i])
+                + cfg[CFG_SOCIAL_NOISE] * z[ch_social]
+            )
+            social[w, i] = soc
+            target_b = bond_baseline[i] + 0.5 * (soc - social_baseline[i]) + xw * t_bond_effect[a]
+            bd = bond[w, i]
+            bond[w, i] = _clip01(bd + cfg[CFG_BOND_INERTIA] * (_clip01(target_b) - bd))
+
+            # Needs move toward their targets.
+            c = 0.5 * (social[w, i] + bond[w, i])
+            conn[w] = c
+            fresh = 1.0 - max_adapt * h_pre[w]
+            for k in range(3):
+                driver = 0.0 if k == 0 else (skill[w, i] if k == 1 else c)
+                st = sat_base[k] + sat_slope[k] * driver
+                ft = frus_base[k] + frus_slope[k] * driver
+                if k == 0:
+                    ft += cfg[CFG_DEPENDENCE_AUTONOMY_COST] * dependence[w, i]
+                st = _clip01(st + xw * fresh * t_need_sat[a, k])
+                ft = _clip01(ft + xw * t_need_frus[a, k])
+                sat[w, i, k] = sat[w, i, k] + need_k * (st - sat[w, i, k])
+                frus[w, i, k] = frus[w, i, k] + need_k * (ft - frus[w, i, k])
+
+            wb[w] = (
+                w_sat[0] * sat[w, i, 0] + w_sat[1] * sat[w, i, 1] + w_sat[2] * sat[w, i, 2]
+            ) - (w_frus[0] * frus[w, i, 0] + w_frus[1] * frus[w, i, 1] + w_frus[2] * frus[w, i, 2])
+            lonely[w] = _clip01(
+                0.5 * (1.0 - c) + 0.25 * (1.0 - sat[w, i, 2]) + 0.25 * frus[w, i, 2]
+            )
+
+        mood = _clip01(
+            0.5 + 0.5 * wb[0] + 0.2 * (liking - 0.5) * x + cfg[CFG_MOOD_NOISE] * z[ch_mood]
+        )
+        if is_present:
+            mood_state[i] = mood
+        rating_memory[i] = rating_memory[i] + x * cfg[CFG_RATING_MEMORY] * (
+            rating - rating_memory[i]
+        )
+
+        # Coming back tomorrow, or churning.
+        took_break = 1.0 if (is_present and a == _BREAK) else 0.0
+        logit = (
+            return_bias[i]
+            + cfg[CFG_RETURN_DEPENDENCE_WEIGHT] * dependence[0, i]
+            + loneliness_pull[i] * lonely[0]
+            + cfg[CFG_RETURN_ATTACHMENT_WEIGHT] * attachment[0, i]
+            + cfg[CFG_RETURN_RATING_WEIGHT] * (rating_memory[i] - 0.5)
+            - cfg[CFG_RETURN_BREAK_WEIGHT] * took_break
+        )
+        u = _uniform1(keys[i], np.uint64(day[i]) + return_offset)
+        comes = (u < 1.0 / (1.0 + math.exp(-logit))) and not churned[i]
+        days_away[i] = 0 if comes else days_away[i] + 1
+        churned[i] = churned[i] or days_away[i] >= cfg[CFG_CHURN_DAYS]
+        present[i] = comes and not churned[i]
+        day[i] += 1
+
+        shift = 0.0
+        drift = 0.0
+        for k in range(n_beh):
+            shift += abs(prefs[0, i, k] - prefs[1, i, k])
+            drift += abs(prefs[0, i, k] - prefs_initial[i, k])
+
+        out[OUT_PRESENT, i] = x
+        out[OUT_SESSION, i] = session
+        out[OUT_RATING, i] = rating
+        out[OUT_RATING_INITIAL, i] = rating_initial
+        out[OUT_RATING_NATURAL, i] = rating_natural
+        out[OUT_LIKING, i] = liking * x
+        out[OUT_WELLBEING, i] = wb[0]
+        out[OUT_TWIN_WELLBEING, i] = wb[1]
+        out[OUT_CONNECTION, i] = conn[0]
+        out[OUT_TWIN_CONNECTION, i] = conn[1]
+        out[OUT_DEPENDENCE, i] = dependence[0, i]
+        out[OUT_ATTACHMENT, i] = attachment[0, i]
+        out[OUT_LONELINESS, i] = lonely[0]
+        out[OUT_SKILL, i] = skill[0, i]
+        out[OUT_INDUCED_SHIFT, i] = 0.5 * shift
+        out[OUT_DRIFT, i] = 0.5 * drift
+        out[OUT_MOOD, i] = mood * x
+        out[OUT_VIOLATION, i] = 1.0 if (is_present and t_violation[a]) else 0.0
+        out[OUT_CHURNED, i] = 1.0 if churned[i] else 0.0
+        for k in range(3):
+            out_needs[2, i, k] = sat[0, i, k]
+            out_needs[3, i, k] = frus[0, i, k]

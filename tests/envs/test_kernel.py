@@ -1,0 +1,77 @@
+"""The compiled day kernel agrees with the numpy specification, and its noise with noise.py."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sagym.envs import kernel
+from sagym.envs.noise import day_noise, draw_keys, episode_key
+from sagym.envs.population import get_population, list_populations
+from sagym.envs.reference import step_reference
+from sagym.envs.user_model import UserModel
+from sagym.signals import DaySignals
+
+
+@pytest.mark.parametrize("population", list_populations())
+def test_kernel_matches_the_numpy_reference_day_by_day(population: str) -> None:
+    keys = draw_keys(np.random.default_rng(7), 200)
+    params, prefs, _ = get_population(population).sample(keys)
+    compiled = UserModel(params, prefs, keys)
+    spec = copy.deepcopy(compiled)
+    rng = np.random.default_rng(11)
+    for _ in range(120):
+        actions = rng.integers(0, 8, size=200)
+        got, want = compiled.step(actions), step_reference(spec, actions)
+        for field in dataclasses.fields(DaySignals):
+            np.testing.assert_allclose(
+                np.asarray(getattr(got, field.name), dtype=float),
+                np.asarray(getattr(want, field.name), dtype=float),
+                rtol=0,
+                atol=1e-12,
+                err_msg=field.name,
+            )
+        for name, value in vars(compiled.state).items():
+            np.testing.assert_allclose(value, getattr(spec.state, name), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(key=st.integers(0, 2**64 - 1), day=st.integers(0, 10_000))
+def test_kernel_noise_is_the_documented_noise(key: int, day: int) -> None:
+    normals, drift = np.empty(4), np.empty(8)
+    kernel.fill_day_noise(np.uint64(key), np.uint64(day), normals, drift)
+    want_normals, want_drift = day_noise(np.array([key], dtype=np.uint64), day, 8)
+    assert np.array_equal(normals, want_normals[0])
+    assert np.array_equal(drift, want_drift[0])
+    assert np.all(np.abs(drift) <= np.sqrt(3.0))
+
+
+def test_daily_noise_has_the_documented_moments() -> None:
+    keys = draw_keys(np.random.default_rng(0), 20_000)
+    normals, drift = day_noise(keys, 3, 8)
+    assert abs(normals.mean()) < 0.02 and abs(normals.std() - 1.0) < 0.02
+    assert abs(drift.mean()) < 0.02 and abs(drift.std() - 1.0) < 0.02
+    assert abs(np.corrcoef(normals[:, 0], normals[:, 1])[0, 1]) < 0.03
+
+
+def test_a_user_is_the_same_in_any_batch() -> None:
+    keys = draw_keys(np.random.default_rng(3), 64)
+    params, prefs, _ = get_population("default").sample(keys)
+    batch = UserModel(params, prefs, keys)
+    alone = UserModel(params.select(slice(5, 6)), prefs[5:6], keys[5:6])
+    actions = np.random.default_rng(4).integers(0, 8, size=(90, 64))
+    for day in range(90):
+        a, b = batch.step(actions[day]), alone.step(actions[day, 5:6])
+        assert a.wellbeing[5] == b.wellbeing[0] and a.rating[5] == b.rating[0]
+    assert np.array_equal(batch.state.prefs[:, 5], alone.state.prefs[:, 0])
+
+
+def test_episode_keys_are_distinct_per_slot_and_episode() -> None:
+    base = draw_keys(np.random.default_rng(0), 100)
+    keys = {int(k) for e in range(50) for k in episode_key(base, e)}
+    assert len(keys) == 100 * 50
