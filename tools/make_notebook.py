@@ -1,4 +1,4 @@
-"""Write ``notebooks/compare_rewards.ipynb`` from the cells below (keeps the notebook reviewable)."""
+"""Write ``notebooks/compare_rewards.ipynb`` from the cells below (a reviewable source)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ CELLS: list[tuple[str, str]] = [
     (
         "code",
         "better = [m for m in metrics if METRIC_DIRECTION.get(m, 0) != 0]\n"
-        "fig, axes = plt.subplots(1, len(better), figsize=(2.6 * len(better), 2.8), squeeze=False)\n"
+        "fig, axes = plt.subplots(\n"
+        "    1, len(better), figsize=(2.6 * len(better), 2.8), squeeze=False\n"
+        ")\n"
         "for ax, metric in zip(axes[0], better):\n"
         "    poi = improvement_matrix(\n"
         "        results, 'design', metric, higher_is_better=METRIC_DIRECTION[metric] > 0\n"
