@@ -52,13 +52,25 @@ def register_reward(
         key = name or getattr(f, "name", None)
         if not key or not isinstance(key, str):
             raise ValueError("a reward needs a name: set the class attribute or pass name=")
-        if key in _REGISTRY and not overwrite and _REGISTRY[key] is not f:
-            raise ValueError(f"reward {key!r} is already registered")
+        if key in _REGISTRY and not overwrite and not _same_definition(_REGISTRY[key], f):
+            raise ValueError(
+                f"reward {key!r} is already registered (by {_qualname(_REGISTRY[key])}); "
+                "pick another name or pass overwrite=True"
+            )
         _REGISTRY[key] = f
         _KINDS[key] = kind
         return f
 
     return _register(factory) if factory is not None else _register
+
+
+def _qualname(f: Any) -> str:
+    return f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', repr(f))}"
+
+
+def _same_definition(old: Any, new: Any) -> bool:
+    """The same object, or the same class defined again (a re-run notebook cell, a reload)."""
+    return old is new or _qualname(old) == _qualname(new)
 
 
 def list_rewards(kind: str | None = None) -> list[str]:
