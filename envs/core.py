@@ -107,19 +107,10 @@ class CompanionCore:
         self._last_action = np.full(self.n_users, -1, dtype=np.int64)
 
     # ----------------------------------------------------------------------------------- users
-    def sample_users(
-        self, keys: NDArray[np.uint64]
-    ) -> tuple[UserParams, FloatArray, NDArray[np.int64]]:
-        params, prefs, persona = self.population.sample(keys)
-        if self.overrides:
-            params = params.with_overrides(self.overrides)
-        return params, prefs, persona
-
     def reset(self, keys: NDArray[np.uint64]) -> None:
         """Sample a fresh user for every slot from its key."""
-        params, prefs, persona = self.sample_users(keys)
-        self.model = UserModel(params, prefs, keys, self.config)
-        self.persona = persona
+        self.model = UserModel.sample(self.population, keys, self.config, self.overrides)
+        self.persona = self.model.persona
         self._hist = np.zeros((self.n_users, 6))
         self._hist[:, 2] = self.model.state.mood
         self._hist[:, 5] = 1.0
@@ -128,9 +119,7 @@ class CompanionCore:
     def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
         """Replace the users in the given slots (autoreset)."""
         assert self.model is not None
-        params, prefs, persona = self.sample_users(keys)
-        self.model.replace_users(index, params, prefs, keys)
-        self.persona[index] = persona
+        self.model.resample(index, keys)
         self._hist[index] = 0.0
         self._hist[index, 2] = self.model.state.mood[index]
         self._hist[index, 5] = 1.0

@@ -375,3 +375,138 @@ def day_kernel(
         for k in range(3):
             out_needs[2, i, k] = sat[0, i, k]
             out_needs[3, i, k] = frus[0, i, k]
+
+
+@njit(cache=True)
+def _normals_into(key: np.uint64, counter: np.uint64, out: np.ndarray) -> None:
+    """Normals as :func:`sagym.envs.noise.normal` (pairs ``r·cos θ, r·sin θ``)."""
+    base = _mix(key ^ (counter * _GOLDEN))
+    n = out.shape[0]
+    for j in range((n + 1) // 2):
+        z1 = _mix(base + np.uint64(2 * j + 1) * _MIX2)
+        z2 = _mix(base + np.uint64(2 * j + 2) * _MIX2)
+        r = math.sqrt(-2.0 * math.log(1.0 - float(z1 >> _S11) * _TO_UNIT))
+        theta = 2.0 * math.pi * (float(z2 >> _S11) * _TO_UNIT)
+        out[2 * j] = r * math.cos(theta)
+        if 2 * j + 1 < n:
+            out[2 * j + 1] = r * math.sin(theta)
+
+
+@njit(cache=True)
+def sample_users_kernel(
+    index: np.ndarray,
+    keys_new: np.ndarray,
+    # population table
+    persona_cum: np.ndarray,  # (P,) cumulative weights
+    centres: np.ndarray,  # (P, F)
+    spreads: np.ndarray,  # (P,)
+    low: np.ndarray,  # (F,)
+    high: np.ndarray,  # (F,)
+    log_prefs: np.ndarray,  # (P, K)
+    override_mask: np.ndarray,  # (F,) bool
+    override_value: np.ndarray,  # (F,)
+    field_pref_spread: int,
+    field_social: int,
+    field_bond: int,
+    field_skill: int,
+    counters: np.ndarray,  # (3,) uint64: persona, parameter, preference counters
+    # need-target constants and wellbeing weights
+    sat_base: np.ndarray,
+    sat_slope: np.ndarray,
+    frus_base: np.ndarray,
+    frus_slope: np.ndarray,
+    w_sat: np.ndarray,
+    w_frus: np.ndarray,
+    # model, written at ``index``
+    param_matrix: np.ndarray,  # (F, n)
+    persona_out: np.ndarray,
+    keys: np.ndarray,
+    prefs: np.ndarray,
+    prefs_initial: np.ndarray,
+    sat: np.ndarray,
+    frus: np.ndarray,
+    social: np.ndarray,
+    bond: np.ndarray,
+    skill: np.ndarray,
+    dependence: np.ndarray,
+    attachment: np.ndarray,
+    habituation: np.ndarray,
+    rating_memory: np.ndarray,
+    mood: np.ndarray,
+    present: np.ndarray,
+    days_away: np.ndarray,
+    churned: np.ndarray,
+    day: np.ndarray,
+) -> None:
+    """Sample new users into the given slots, as ``Population.sample`` + ``initial_state``."""
+    n_fields = centres.shape[1]
+    n_personas = centres.shape[0]
+    n_beh = log_prefs.shape[1]
+    z = np.empty(n_fields)
+    zp = np.empty(n_beh)
+    logits = np.empty(n_beh)
+    for j in range(index.shape[0]):
+        i = index[j]
+        key = keys_new[j]
+        keys[i] = key
+        u = _uniform1(key, counters[0])
+        persona = 0
+        for p in range(n_personas):
+            if persona_cum[p] <= u:
+                persona = p + 1
+        persona = min(persona, n_personas - 1)
+        persona_out[i] = persona
+
+        _normals_into(key, counters[1], z)
+        for f in range(n_fields):
+            value = centres[persona, f]
+            width = high[f] - low[f]
+            frac = (value - low[f]) / width
+            if 0.0 < frac < 1.0:
+                safe = min(max(frac, 1e-9), 1.0 - 1e-9)
+                logit = math.log(safe) - math.log1p(-safe) + spreads[persona] * z[f]
+                value = min(max(low[f] + width / (1.0 + math.exp(-logit)), low[f]), high[f])
+            if override_mask[f]:
+                value = override_value[f]
+            param_matrix[f, i] = value
+
+        _normals_into(key, counters[2], zp)
+        top = -np.inf
+        for k in range(n_beh):
+            logits[k] = log_prefs[persona, k] + param_matrix[field_pref_spread, i] * zp[k]
+            top = max(top, logits[k])
+        total = 0.0
+        for k in range(n_beh):
+            logits[k] = math.exp(logits[k] - top)
+            total += logits[k]
+        for k in range(n_beh):
+            p0 = logits[k] / total
+            prefs_initial[i, k] = p0
+            prefs[0, i, k] = p0
+            prefs[1, i, k] = p0
+            habituation[0, i, k] = 0.0
+            habituation[1, i, k] = 0.0
+
+        s_bar = param_matrix[field_social, i]
+        q_bar = param_matrix[field_bond, i]
+        sk = param_matrix[field_skill, i]
+        c = 0.5 * (s_bar + q_bar)
+        for w in range(2):
+            social[w, i] = s_bar
+            bond[w, i] = q_bar
+            skill[w, i] = sk
+            dependence[w, i] = 0.0
+            attachment[w, i] = 0.2
+            for k in range(3):
+                driver = 0.0 if k == 0 else (sk if k == 1 else c)
+                sat[w, i, k] = _clip01(sat_base[k] + sat_slope[k] * driver)
+                frus[w, i, k] = _clip01(frus_base[k] + frus_slope[k] * driver)
+        w0 = (w_sat[0] * sat[0, i, 0] + w_sat[1] * sat[0, i, 1] + w_sat[2] * sat[0, i, 2]) - (
+            w_frus[0] * frus[0, i, 0] + w_frus[1] * frus[0, i, 1] + w_frus[2] * frus[0, i, 2]
+        )
+        mood[i] = _clip01(0.5 + 0.5 * w0)
+        rating_memory[i] = 0.5
+        present[i] = True
+        days_away[i] = 0
+        churned[i] = False
+        day[i] = 0

@@ -366,6 +366,14 @@ class UserParams:
             object.__setattr__(obj, name, np.ascontiguousarray(values[:, j]))
         return obj
 
+    @classmethod
+    def view_rows(cls, names: list[str], matrix: FloatArray) -> UserParams:
+        """Users whose fields are the rows of a ``(len(names), n_users)`` matrix (no copy)."""
+        obj = object.__new__(cls)
+        for j, name in enumerate(names):
+            object.__setattr__(obj, name, matrix[j])
+        return obj
+
     @property
     def n_users(self) -> int:
         return int(self.social_baseline.shape[0])

@@ -27,6 +27,7 @@ from sagym.envs.params import ParameterError, UserParams, field_ranges
 _PERSONA_COUNTER = 0xFFFF_FFF0
 _PARAM_COUNTER = 0xFFFF_FFF1
 _PREF_COUNTER = 0xFFFF_FFF2
+SAMPLING_COUNTERS = np.array([_PERSONA_COUNTER, _PARAM_COUNTER, _PREF_COUNTER], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,12 @@ class Population:
     def persona_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.personas)
 
-    def _table(self) -> _PersonaTable:
+    def cumulative_weights(self) -> NDArray[np.float64]:
+        w = np.asarray(self.weights, dtype=np.float64)
+        out: NDArray[np.float64] = np.cumsum(w / w.sum())
+        return out
+
+    def table(self) -> _PersonaTable:
         cached = self.__dict__.get("_cached_table")
         if cached is None:
             ranges = field_ranges(UserParams)
@@ -129,22 +135,28 @@ class Population:
         return cached
 
     def sample(
-        self, keys: NDArray[np.uint64]
+        self, keys: NDArray[np.uint64], overrides: Mapping[str, float] | None = None
     ) -> tuple[UserParams, NDArray[np.float64], NDArray[np.int64]]:
-        """Users for the given keys: their parameters, initial preferences and persona index."""
+        """Users for the given keys: their parameters, initial preferences and persona index.
+
+        ``overrides`` pin parameters for every user before the preferences are drawn. This numpy
+        version is the specification of :func:`sagym.envs.kernel.sample_users_kernel`, which the
+        environments run.
+        """
         n = keys.shape[0]
-        w = np.asarray(self.weights, dtype=np.float64)
-        cum = np.cumsum(w / w.sum())
+        cum = self.cumulative_weights()
         u = noise.uniform(keys, _PERSONA_COUNTER, 1)[:, 0]
         persona = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int64)
 
-        table = self._table()
+        table = self.table()
         names = list(table.names)
         z = noise.normal(keys, _PARAM_COUNTER, len(names))
         values = _logit_normal(
             table.centres[persona], table.spreads[persona][:, None] * z, table.low, table.high
         )
         params = UserParams.from_columns(names, values)
+        if overrides:
+            params = params.with_overrides(overrides)
 
         base = table.log_prefs[persona]
         jitter = params.preference_spread[:, None] * noise.normal(keys, _PREF_COUNTER, N_BEHAVIOURS)

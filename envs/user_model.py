@@ -20,6 +20,7 @@ of those lines (:mod:`sagym.envs.kernel`). One day, in order:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +33,9 @@ from sagym.envs.params import (
     WELLBEING_SAT_WEIGHTS,
     ModelConfig,
     UserParams,
+    field_ranges,
 )
+from sagym.envs.population import SAMPLING_COUNTERS, Population
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]
@@ -48,6 +51,11 @@ FRUS_SLOPE = np.array([0.0, -0.45, -0.6])
 # Noise per user and day: normals for preference drift (K channels), social life events, rating,
 # mood and session length, then one uniform (at a shifted counter) for coming back tomorrow.
 RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
+PARAM_NAMES: list[str] = list(field_ranges(UserParams))
+_FIELD_PREF_SPREAD = PARAM_NAMES.index("preference_spread")
+_FIELD_SOCIAL = PARAM_NAMES.index("social_baseline")
+_FIELD_BOND = PARAM_NAMES.index("bond_baseline")
+_FIELD_SKILL = PARAM_NAMES.index("skill_initial")
 
 
 def wellbeing(sat: FloatArray, frus: FloatArray) -> FloatArray:
@@ -160,17 +168,6 @@ def initial_state(params: UserParams, prefs0: FloatArray, config: ModelConfig) -
     )
 
 
-def concat_states(a: UserState, b: UserState) -> UserState:
-    """Users of ``a`` followed by users of ``b``."""
-    out = {}
-    for name, value in vars(a).items():
-        axis = (
-            1 if value.ndim >= 2 and name not in ("prefs_initial",) and value.shape[0] == 2 else 0
-        )
-        out[name] = np.concatenate([value, getattr(b, name)], axis=axis)
-    return UserState(**out)
-
-
 def preference_match(prefs: FloatArray, action: NDArray[np.int64]) -> FloatArray:
     """How well today's behaviour fits preferences: p_a / max_j p_j, in [0, 1]."""
     rows = np.arange(prefs.shape[-2])
@@ -196,33 +193,81 @@ class UserModel:
         config: ModelConfig | None = None,
     ) -> None:
         self.config = config if config is not None else ModelConfig()
-        self.params = params
+        # Parameters live in one (fields, users) matrix so compiled code can rewrite a slot;
+        # ``self.params`` views its rows.
+        self.param_matrix = np.stack([np.asarray(v, dtype=np.float64) for _, v in params.items()])
+        self.params = UserParams.view_rows(PARAM_NAMES, self.param_matrix)
         self.keys = np.asarray(keys, dtype=np.uint64).copy()
         self.state = initial_state(params, np.asarray(prefs_initial, dtype=np.float64), self.config)
+        self.persona = np.zeros(self.n_users, dtype=np.int64)
         self._cfg: FloatArray | None = None
+        self._sampler: tuple[Population, FloatArray, NDArray[np.bool_]] | None = None
+
+    @classmethod
+    def sample(
+        cls,
+        population: Population,
+        keys: NDArray[np.uint64],
+        config: ModelConfig | None = None,
+        overrides: Mapping[str, float] | None = None,
+    ) -> UserModel:
+        """``len(keys)`` users of ``population`` (compiled twin of ``Population.sample``)."""
+        n = int(keys.shape[0])
+        model = cls.__new__(cls)
+        model.config = config if config is not None else ModelConfig()
+        model.param_matrix = np.empty((len(PARAM_NAMES), n))
+        model.params = UserParams.view_rows(PARAM_NAMES, model.param_matrix)
+        model.keys = np.empty(n, dtype=np.uint64)
+        model.persona = np.empty(n, dtype=np.int64)
+        two = (2, n)
+        model.state = UserState(
+            prefs=np.empty((2, n, N_BEHAVIOURS)),
+            prefs_initial=np.empty((n, N_BEHAVIOURS)),
+            sat=np.empty((2, n, 3)),
+            frus=np.empty((2, n, 3)),
+            social=np.empty(two),
+            bond=np.empty(two),
+            skill=np.empty(two),
+            dependence=np.empty(two),
+            attachment=np.empty(two),
+            habituation=np.empty((2, n, N_BEHAVIOURS)),
+            rating_memory=np.empty(n),
+            mood=np.empty(n),
+            present=np.empty(n, dtype=bool),
+            days_away=np.empty(n, dtype=np.int64),
+            churned=np.empty(n, dtype=bool),
+            day=np.empty(n, dtype=np.int64),
+        )
+        model._cfg = None
+        mask = np.array([name in (overrides or {}) for name in PARAM_NAMES])
+        value = np.array([float((overrides or {}).get(name, 0.0)) for name in PARAM_NAMES])
+        if overrides:
+            UserParams.uniform_defaults(1).with_overrides(overrides)  # names and ranges
+        model._sampler = (population, value, mask)
+        model.resample(np.arange(n), keys)
+        return model
+
+    def resample(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
+        """Replace the users at ``index`` by new users of the same population (autoreset)."""
+        if self._sampler is None:
+            raise RuntimeError("resample() needs a model built by UserModel.sample()")
+        population, value, mask = self._sampler
+        t = population.table()
+        s = self.state
+        kernel.sample_users_kernel(
+            np.ascontiguousarray(index, dtype=np.int64), np.asarray(keys, dtype=np.uint64),
+            population.cumulative_weights(), t.centres, t.spreads, t.low, t.high, t.log_prefs,
+            mask, value, _FIELD_PREF_SPREAD, _FIELD_SOCIAL, _FIELD_BOND, _FIELD_SKILL,
+            SAMPLING_COUNTERS, SAT_BASE, SAT_SLOPE, FRUS_BASE, FRUS_SLOPE,
+            WELLBEING_SAT_WEIGHTS, WELLBEING_FRUS_WEIGHTS,
+            self.param_matrix, self.persona, self.keys, s.prefs, s.prefs_initial, s.sat, s.frus,
+            s.social, s.bond, s.skill, s.dependence, s.attachment, s.habituation,
+            s.rating_memory, s.mood, s.present, s.days_away, s.churned, s.day,
+        )  # fmt: skip
 
     @property
     def n_users(self) -> int:
         return self.params.n_users
-
-    def replace_users(
-        self,
-        index: NDArray[np.intp],
-        params: UserParams,
-        prefs_initial: FloatArray,
-        keys: NDArray[np.uint64],
-    ) -> None:
-        """Swap the users at ``index`` for new ones (used by autoreset of vector environments)."""
-        for name, arr in params.items():
-            getattr(self.params, name)[index] = arr
-        self.keys[index] = keys
-        fresh = initial_state(params, prefs_initial, self.config)
-        for name, value in vars(fresh).items():
-            target = getattr(self.state, name)
-            if target.ndim >= 2 and name != "prefs_initial" and target.shape[0] == 2:
-                target[:, index] = value
-            else:
-                target[index] = value
 
     def _config_vector(self) -> FloatArray:
         c = self.config

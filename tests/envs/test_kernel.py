@@ -75,3 +75,27 @@ def test_episode_keys_are_distinct_per_slot_and_episode() -> None:
     base = draw_keys(np.random.default_rng(0), 100)
     keys = {int(k) for e in range(50) for k in episode_key(base, e)}
     assert len(keys) == 100 * 50
+
+
+@pytest.mark.parametrize("population", list_populations())
+@pytest.mark.parametrize("overrides", [None, {"influence_rate": 0.0, "preference_spread": 0.0}])
+def test_compiled_sampling_matches_population_sample(
+    population: str, overrides: dict[str, float] | None
+) -> None:
+    pop = get_population(population)
+    keys = draw_keys(np.random.default_rng(5), 300)
+    compiled = UserModel.sample(pop, keys, overrides=overrides)
+    params, prefs, persona = pop.sample(keys, overrides)
+    spec = UserModel(params, prefs, keys)
+    assert np.array_equal(compiled.persona, persona)
+    for name, value in params.items():
+        np.testing.assert_allclose(getattr(compiled.params, name), value, rtol=0, atol=1e-12)
+    for name, value in vars(spec.state).items():
+        np.testing.assert_allclose(getattr(compiled.state, name), value, rtol=0, atol=1e-12)
+    # Resampling a few slots gives the users those keys give, and leaves the others alone.
+    before = compiled.state.prefs.copy()
+    new_keys = draw_keys(np.random.default_rng(6), 3)
+    compiled.resample(np.array([0, 7, 299]), new_keys)
+    again, _, _ = pop.sample(new_keys, overrides)
+    assert compiled.params.habit_rate[7] == pytest.approx(again.habit_rate[1], abs=1e-12)
+    assert np.array_equal(compiled.state.prefs[:, 1:7], before[:, 1:7])
