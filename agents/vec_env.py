@@ -36,6 +36,7 @@ class CompanionSB3VecEnv(VecEnv):
 
     def __init__(self, num_envs: int, seed: int | None = None, **env_kwargs: Any) -> None:
         env_kwargs.setdefault("reward_components", False)  # training reads only the reward
+        env_kwargs.setdefault("info_signals", False)
         self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
         super().__init__(
             num_envs, self.venv.single_observation_space, self.venv.single_action_space

@@ -43,6 +43,10 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
     ends it; the returned observation is the new user's first, and ``infos["final_obs"]`` /
     ``infos["final_info"]`` (masked by ``_final_obs`` / ``_final_info``) hold the last ones.
     ``infos`` carries the day's signals as arrays, ``persona`` and ``reward_components``.
+
+    Besides the arguments of ``sagym/Companion-v0``, ``reward_components=False`` skips computing
+    every reward's value and ``info_signals=False`` skips the per-step info arrays; the SB3
+    training adapter uses both, as learning reads only the reward.
     """
 
     metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -58,6 +62,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         observe_latent: bool = False,
         render_mode: str | None = None,
         reward_components: bool = True,
+        info_signals: bool = True,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode must be None for the vector env; got {render_mode!r}")
@@ -80,6 +85,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         self._bases: NDArray[np.uint64] | None = None
         self._episodes = np.zeros(self.num_envs, dtype=np.uint64)
         self._all = np.ones(self.num_envs, dtype=bool)
+        self._info_signals = bool(info_signals)
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -105,18 +111,21 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         if self._bases is None:
             raise RuntimeError("call reset() before step()")
         sig, reward, terminated, truncated, components = self.core.step(np.asarray(actions))
-        infos = self._infos(sig, components)
+        infos = self._infos(sig, components) if self._info_signals else {}
         done = terminated | truncated
         if done.any():
             index = np.flatnonzero(done)
-            final_obs = self.core.observe()
-            infos["final_obs"] = final_obs
+            obs = self.core.observe()
+            infos["final_obs"] = obs.copy()
             infos["_final_obs"] = done.copy()
             infos["final_info"] = dict(infos)
             infos["_final_info"] = done.copy()
             self._episodes[index] += np.uint64(1)
             self.core.reset_index(index, episode_key(self._bases[index], self._episodes[index]))
-            infos["persona"] = self.core.persona_names()
+            obs[index] = self.core.observe(index)  # only the new users' first observations
+            if self._info_signals:
+                infos["persona"] = self.core.persona_names()
+            return obs, reward, terminated, truncated, infos
         return self.core.observe(), reward, terminated, truncated, infos
 
     def _infos(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sagym.envs import noise
+from sagym.envs import kernel, noise
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
 from sagym.envs.population import Population, get_population
@@ -105,6 +105,7 @@ class CompanionCore:
         self.persona = np.zeros(self.n_users, dtype=np.int64)
         self._hist = np.zeros((self.n_users, 6))
         self._last_action = np.full(self.n_users, -1, dtype=np.int64)
+        self._all_rows = np.arange(self.n_users, dtype=np.int64)
 
     # ----------------------------------------------------------------------------------- users
     def reset(self, keys: NDArray[np.uint64]) -> None:
@@ -132,32 +133,31 @@ class CompanionCore:
         return out
 
     # ----------------------------------------------------------------------------- observing
-    def observe(self) -> NDArray[np.float32]:
+    def observe(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
+        """Observations of every user, or of the users at ``rows``."""
         assert self.model is not None, "call reset() first"
         s = self.model.state
-        h = self._hist
-        obs = np.zeros((self.n_users, self.obs_dim), dtype=np.float32)
-        obs[:, 0] = s.present
-        obs[:, 1:4] = h[:, 0:3]
-        obs[:, 4] = np.minimum(s.days_away / self.config.churn_days, 1.0)
-        obs[:, 5] = np.minimum(s.day / self.horizon, 1.0)
-        obs[:, 6:9] = h[:, 3:6]
-        has = self._last_action >= 0
-        obs[np.flatnonzero(has), 9 + self._last_action[has]] = 1.0
+        index = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
+        obs = np.zeros((index.shape[0], self.obs_dim), dtype=np.float32)
+        kernel.observe_kernel(
+            index, s.present, s.days_away, s.day, self._hist, self._last_action,
+            float(self.config.churn_days), float(self.horizon), obs,
+        )  # fmt: skip
+        r: NDArray[np.intp] | slice = slice(None) if rows is None else rows
         if self.observe_latent:
             base = 9 + N_BEHAVIOURS
             low, high = WELLBEING_RANGE
-            obs[:, base : base + 3] = s.sat[0]
-            obs[:, base + 3 : base + 6] = s.frus[0]
-            obs[:, base + 6] = s.social[0]
-            obs[:, base + 7] = s.bond[0]
-            obs[:, base + 8] = s.skill[0]
-            obs[:, base + 9] = s.dependence[0]
-            obs[:, base + 10] = s.attachment[0]
-            obs[:, base + 11] = s.loneliness[0]
-            obs[:, base + 12] = (s.wellbeing[0] - low) / (high - low)
-            obs[:, base + 13] = 0.5 * np.abs(s.prefs[0] - s.prefs[1]).sum(axis=-1)
-            obs[:, base + 14 :] = s.prefs[0]
+            obs[:, base : base + 3] = s.sat[0, r]
+            obs[:, base + 3 : base + 6] = s.frus[0, r]
+            obs[:, base + 6] = s.social[0, r]
+            obs[:, base + 7] = s.bond[0, r]
+            obs[:, base + 8] = s.skill[0, r]
+            obs[:, base + 9] = s.dependence[0, r]
+            obs[:, base + 10] = s.attachment[0, r]
+            obs[:, base + 11] = s.loneliness[0, r]
+            obs[:, base + 12] = (s.wellbeing[0, r] - low) / (high - low)
+            obs[:, base + 13] = 0.5 * np.abs(s.prefs[0, r] - s.prefs[1, r]).sum(axis=-1)
+            obs[:, base + 14 :] = s.prefs[0, r]
         return obs
 
     # -------------------------------------------------------------------------------- acting
@@ -170,24 +170,23 @@ class CompanionCore:
         if a.min() < 0 or a.max() >= N_BEHAVIOURS:
             raise ValueError(f"actions must lie in [0, {N_BEHAVIOURS - 1}]; got {a}")
         sig = self.model.step(a)
-        reward = np.asarray(self.reward(sig), dtype=np.float64)
-        components = {
-            name: np.asarray(r(sig), dtype=np.float64) for name, r in self.components.items()
-        }
+        reward = _as_floats(self.reward(sig))
+        components = {name: _as_floats(r(sig)) for name, r in self.components.items()}
 
-        h = self._hist
-        x = sig.present.astype(np.float64)
-        h[:, 0] = sig.session_time
-        h[:, 1] = sig.rating
-        h[:, 2] = np.where(sig.present, sig.mood, h[:, 2])
-        h[:, 3] += HISTORY_RATE * x * (sig.rating - h[:, 3])
-        h[:, 4] += HISTORY_RATE * (sig.session_time - h[:, 4])
-        h[:, 5] += HISTORY_RATE * (x - h[:, 5])
-        self._last_action = np.where(sig.present, a, self._last_action)
+        kernel.history_kernel(
+            self._hist, self._last_action, a, sig.present, sig.session_time, sig.rating,
+            sig.mood, HISTORY_RATE,
+        )  # fmt: skip
 
         terminated = sig.churned.copy()
         truncated = (self.model.state.day >= self.horizon) & ~terminated
         return sig, reward, terminated, truncated, components
+
+
+def _as_floats(value: Any) -> FloatArray:
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value
+    return np.asarray(value, dtype=np.float64)
 
 
 def base_keys(seeds: list[int | None] | int | None, n: int) -> NDArray[np.uint64]:

@@ -265,7 +265,7 @@ class UserParams:
         0.05,
         0.0,
         0.3,
-        "std of the daily log-noise of natural preference drift",
+        "std of the daily multiplicative shocks of natural preference drift",
         "Carroll et al. 2022 (natural preference shift)",
     )
     habit_rate: FloatArray = ranged(

@@ -75,7 +75,7 @@ def step_reference(model: UserModel, action: NDArray[np.int64]) -> DaySignals:
     # Preferences: assimilation p ← (1 − w)p + w·e_a, natural drift, Friedkin–Johnsen anchoring.
     w = np.minimum(prm.influence_rate * x2 * (0.5 + s.attachment), 1.0)[..., None]
     q = (1.0 - w) * s.prefs + w * onehot
-    q = q * np.exp(prm.drift_scale[:, None] * drift)
+    q = q * (1.0 + prm.drift_scale[:, None] * drift)  # mean-one multiplicative shocks
     q /= q.sum(axis=-1, keepdims=True)
     anchor = prm.anchoring[:, None]
     s.prefs = (1.0 - anchor) * q + anchor * s.prefs_initial
