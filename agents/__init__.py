@@ -11,11 +11,12 @@ from sagym.agents.baselines import (
 )
 from sagym.agents.factory import DEFAULT_HYPERPARAMS, list_algos, load_algo, make_algo
 from sagym.agents.training import TrainConfig, TrainResult, load_config, train
-from sagym.agents.vec_env import CompanionSB3VecEnv
+from sagym.agents.vec_env import BatchedVecEnv, CompanionSB3VecEnv
 
 __all__ = [
     "BASELINES",
     "DEFAULT_HYPERPARAMS",
+    "BatchedVecEnv",
     "CompanionSB3VecEnv",
     "FixedPolicy",
     "MyopicGreedyPolicy",

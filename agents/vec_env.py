@@ -1,10 +1,12 @@
-"""An SB3 ``VecEnv`` over the native batch, so training steps all users in one numpy call.
+"""SB3 ``VecEnv`` adapters over native batches, so training steps all users in one numpy call.
 
-Stable-Baselines3 2.x does not accept Gymnasium vector environments. This adapter drives a
-:class:`~sagym.envs.companion_vector.CompanionVectorEnv` (SAME_STEP autoreset) and speaks SB3's
-protocol: ``dones`` = terminated or truncated, ``infos[i]["terminal_observation"]`` for finished
-users and ``infos[i]["TimeLimit.truncated"]`` so value bootstrapping is right at the horizon. Wrap
-it in :class:`stable_baselines3.common.vec_env.VecMonitor` for episode statistics.
+Stable-Baselines3 2.x does not accept Gymnasium vector environments. :class:`BatchedVecEnv` holds
+the SB3 plumbing for any Gymnasium vector env that steps its sub-environments as one batch, and
+:class:`CompanionSB3VecEnv` drives a :class:`~sagym.envs.companion_vector.CompanionVectorEnv`
+(SAME_STEP autoreset) with SB3's protocol: ``dones`` = terminated or truncated,
+``infos[i]["terminal_observation"]`` for finished users and ``infos[i]["TimeLimit.truncated"]`` so
+value bootstrapping is right at the horizon. Wrap it in
+:class:`stable_baselines3.common.vec_env.VecMonitor` for episode statistics.
 """
 
 from __future__ import annotations
@@ -25,35 +27,23 @@ from stable_baselines3.common.vec_env.base_vec_env import (
 from sagym.envs.companion_vector import CompanionVectorEnv
 
 
-class CompanionSB3VecEnv(VecEnv):
-    """SB3 view of ``num_envs`` users simulated as one batch.
+class BatchedVecEnv(VecEnv):
+    """The SB3 ``VecEnv`` plumbing for a Gymnasium vector env that steps one batch.
 
-    Args:
-        num_envs: users stepped together.
-        seed: seed of the first reset (user ``i`` is seeded ``seed + i``).
-        **env_kwargs: arguments of ``sagym/Companion-v0`` (reward, horizon, population, ...).
+    Subclasses set ``self.venv`` (a Gymnasium vector env) before calling ``__init__`` and
+    implement ``reset`` and ``step_wait``; attribute and method calls go to the batch once.
     """
 
-    def __init__(self, num_envs: int, seed: int | None = None, **env_kwargs: Any) -> None:
-        env_kwargs.setdefault("reward_components", False)  # training reads only the reward
-        env_kwargs.setdefault("info_signals", False)
-        self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
+    venv: Any
+
+    def __init__(self, num_envs: int, seed: int | None = None) -> None:
         super().__init__(
             num_envs, self.venv.single_observation_space, self.venv.single_action_space
         )
         self._seed = seed
         self._actions: NDArray[np.int64] = np.zeros(num_envs, dtype=np.int64)
+        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(num_envs)]
         self.render_mode = None
-
-    @property
-    def core(self) -> Any:
-        return self.venv.core
-
-    def reset(self) -> VecEnvObs:
-        obs, _ = self.venv.reset(seed=self._seed)
-        self._seed = None  # later resets continue each user's own stream
-        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
-        return obs
 
     def seed(self, seed: int | None = None) -> Sequence[int | None]:
         self._seed = seed
@@ -61,17 +51,6 @@ class CompanionSB3VecEnv(VecEnv):
 
     def step_async(self, actions: np.ndarray) -> None:
         self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-
-    def step_wait(self) -> VecEnvStepReturn:
-        obs, reward, terminated, truncated, vinfo = self.venv.step(self._actions)
-        dones = terminated | truncated
-        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
-        if dones.any():
-            final_obs = vinfo["final_obs"]
-            for i in np.flatnonzero(dones):
-                infos[i]["terminal_observation"] = final_obs[i]
-                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
-        return obs, reward.astype(np.float32), dones, infos
 
     def close(self) -> None:
         self.venv.close()
@@ -101,6 +80,43 @@ class CompanionSB3VecEnv(VecEnv):
         if isinstance(indices, int):
             return [indices]
         return indices
+
+
+class CompanionSB3VecEnv(BatchedVecEnv):
+    """SB3 view of ``num_envs`` users simulated as one batch.
+
+    Args:
+        num_envs: users stepped together.
+        seed: seed of the first reset (user ``i`` is seeded ``seed + i``).
+        **env_kwargs: arguments of ``sagym/Companion-v0`` (reward, horizon, population, ...).
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None, **env_kwargs: Any) -> None:
+        env_kwargs.setdefault("reward_components", False)  # training reads only the reward
+        env_kwargs.setdefault("info_signals", False)
+        self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
+        super().__init__(num_envs, seed)
+
+    @property
+    def core(self) -> Any:
+        return self.venv.core
+
+    def reset(self) -> VecEnvObs:
+        obs, _ = self.venv.reset(seed=self._seed)
+        self._seed = None  # later resets continue each user's own stream
+        self._reset_infos = [{} for _ in range(self.num_envs)]
+        return obs
+
+    def step_wait(self) -> VecEnvStepReturn:
+        obs, reward, terminated, truncated, vinfo = self.venv.step(self._actions)
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            final_obs = vinfo["final_obs"]
+            for i in np.flatnonzero(dones):
+                infos[i]["terminal_observation"] = final_obs[i]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+        return obs, reward.astype(np.float32), dones, infos
 
     def __repr__(self) -> str:
         return f"CompanionSB3VecEnv(num_envs={self.num_envs}, reward={self.core.reward.spec()!r})"

@@ -62,14 +62,8 @@ OUT_VIOLATION = 18
 OUT_CHURNED = 19
 N_OUT = 20
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_TO_UNIT = 1.0 / float(1 << 53)
+from sagym.envs.noise import _GOLDEN, _MIX1, _MIX2, _S11, _S27, _S30, _S31, _TO_UNIT  # noqa: E402
+
 _BREAK = 7  # Behaviour.SUGGEST_BREAK
 _SQRT3 = math.sqrt(3.0)
 

@@ -56,6 +56,21 @@ OUTCOME_METRICS: tuple[str, ...] = (
     "churn_rate",
     "need_support",
 )
+# The metrics a report shows first.
+HEADLINE_METRICS: tuple[str, ...] = (
+    "wellbeing_final",
+    "wellbeing_vs_counterfactual",
+    "autonomy",
+    "competence",
+    "relatedness",
+    "human_connection",
+    "dependence",
+    "induced_shift",
+    "engagement",
+    "satisfaction",
+    "violation_rate",
+    "loneliness",
+)
 # Direction in which each metric is better for the user (+1 higher, -1 lower, 0 neither).
 METRIC_DIRECTION: dict[str, int] = {
     "wellbeing_final": 1,

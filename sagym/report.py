@@ -11,24 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sagym.io import atomic_write_text
-from sagym.outcomes import METRIC_DIRECTION, OUTCOME_METRICS
+from sagym.io import atomic_write_csv, atomic_write_text
+from sagym.outcomes import HEADLINE_METRICS, METRIC_DIRECTION, OUTCOME_METRICS
 from sagym.stats import format_table, improvement_matrix, summarize
 
-HEADLINE_METRICS: tuple[str, ...] = (
-    "wellbeing_final",
-    "wellbeing_vs_counterfactual",
-    "autonomy",
-    "competence",
-    "relatedness",
-    "human_connection",
-    "dependence",
-    "induced_shift",
-    "engagement",
-    "satisfaction",
-    "violation_rate",
-    "loneliness",
-)
 TRAJECTORY_PANELS: tuple[tuple[str, str | None, str], ...] = (
     ("wellbeing", "twin_wellbeing", "wellbeing (dashed: no-AI twin)"),
     ("human_connection", "twin_human_connection", "human connection (dashed: twin)"),
@@ -136,7 +122,7 @@ def build_report(
     designs = list(dict.fromkeys(results["design"]))
     metrics = [m for m in OUTCOME_METRICS if m in results.columns]
     summary = summarize(results, "design", metrics, seed=seed)
-    atomic_write_csv_frame(summary, out / "summary.csv")
+    atomic_write_csv(out / "summary.csv", summary)
     table = format_table(summary, "design", list(HEADLINE_METRICS))
     outcome_bars(summary, designs, out / "outcomes.png")
     trajectory_plot(trajectories, designs, out / "trajectories.png")
@@ -158,9 +144,7 @@ def build_report(
         "",
         "## Probability that the row design beats the column design on final wellbeing",
         "",
-        poi.round(2).to_markdown()
-        if _has_tabulate()
-        else "```\n" + poi.round(2).to_string() + "\n```",
+        _markdown_matrix(poi),
         "",
         "## Interquartile means (95 % CI)",
         "",
@@ -171,18 +155,12 @@ def build_report(
     return summary, table
 
 
-def atomic_write_csv_frame(frame: pd.DataFrame, path: Path) -> None:
-    from sagym.io import atomic_write_csv
-
-    atomic_write_csv(path, frame)
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _markdown_matrix(matrix: pd.DataFrame) -> str:
+    cols = [str(c) for c in matrix.columns]
+    lines = ["| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in matrix.iterrows():
+        lines.append(f"| {name} | " + " | ".join(f"{float(v):.2f}" for v in row) + " |")
+    return "\n".join(lines)
 
 
 def _markdown_table(

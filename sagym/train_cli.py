@@ -113,16 +113,9 @@ def run_train(args: argparse.Namespace) -> int:
         return 2
     o = result.outcomes
     print(f"run folder: {result.run_dir}  ({result.seconds:.1f} s)")
-    for key in (
-        "wellbeing_final",
-        "wellbeing_vs_counterfactual",
-        "human_connection",
-        "dependence",
-        "induced_shift",
-        "engagement",
-        "satisfaction",
-        "violation_rate",
-    ):
+    from sagym.outcomes import HEADLINE_METRICS
+
+    for key in HEADLINE_METRICS:
         print(f"  {key:28s} {o[key]:+.3f}")
     if result.wandb_dir:
         print(f"W&B run saved offline; upload with:  wandb sync {result.wandb_dir}")

@@ -30,7 +30,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +38,15 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
-from numpy.typing import NDArray
 from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnv,
-    VecEnvIndices,
     VecEnvObs,
     VecEnvStepReturn,
     VecEnvWrapper,
 )
 
 import sagym  # registers sagym/Companion-v0
+from sagym.agents.vec_env import BatchedVecEnv
 
 COMPANION_ID = "sagym/Companion-v0"
 CARTPOLE_ID = "CartPole-v1"
@@ -312,62 +311,7 @@ def bench_vector(settings: Settings) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------- SB3 PPO
-class BatchSB3VecEnv(VecEnv):
-    """The SB3 ``VecEnv`` plumbing shared by the adapters below (as in ``CompanionSB3VecEnv``).
-
-    Subclasses set ``self.venv`` (a Gymnasium vector env) before calling ``__init__`` and
-    implement ``reset`` and ``step_wait``.
-    """
-
-    venv: Any
-
-    def __init__(self, num_envs: int, seed: int | None = None) -> None:
-        super().__init__(
-            num_envs, self.venv.single_observation_space, self.venv.single_action_space
-        )
-        self._seed = seed
-        self._actions: NDArray[np.int64] = np.zeros(num_envs, dtype=np.int64)
-        self._reset_infos: list[dict[str, Any]] = [{} for _ in range(num_envs)]
-        self.render_mode = None
-
-    def seed(self, seed: int | None = None) -> Sequence[int | None]:
-        self._seed = seed
-        return [None if seed is None else seed + i for i in range(self.num_envs)]
-
-    def step_async(self, actions: np.ndarray) -> None:
-        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-
-    def close(self) -> None:
-        self.venv.close()
-
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        value = getattr(self.venv, attr_name)
-        return [value for _ in self._indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        setattr(self.venv, attr_name, value)
-
-    def env_method(
-        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **kwargs: Any
-    ) -> list[Any]:
-        method = getattr(self.venv, method_name)
-        return [method(*method_args, **kwargs) for _ in self._indices(indices)]
-
-    def env_is_wrapped(self, wrapper_class: type[Any], indices: VecEnvIndices = None) -> list[bool]:
-        return [False for _ in self._indices(indices)]
-
-    def get_images(self) -> Sequence[np.ndarray | None]:
-        return [None for _ in range(self.num_envs)]
-
-    def _indices(self, indices: VecEnvIndices) -> Iterable[int]:
-        if indices is None:
-            return range(self.num_envs)
-        if isinstance(indices, int):
-            return [indices]
-        return indices
-
-
-class CartPoleSB3VecEnv(BatchSB3VecEnv):
+class CartPoleSB3VecEnv(BatchedVecEnv):
     """SB3 view of Gymnasium's ``CartPoleVectorEnv``, with SB3's same-step autoreset.
 
     ``CartPoleVectorEnv`` resets finished poles one step late (NEXT_STEP autoreset: an extra step
@@ -405,7 +349,7 @@ class CartPoleSB3VecEnv(BatchSB3VecEnv):
         return obs, reward.astype(np.float32), dones, infos
 
 
-class NullVecEnv(BatchSB3VecEnv):
+class NullVecEnv(BatchedVecEnv):
     """A free simulator with Companion's spaces: zero observations and rewards, no episode ends.
 
     PPO on it measures the floor set by SB3 and the policy network alone (17 inputs, 8 actions):

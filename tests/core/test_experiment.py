@@ -138,3 +138,29 @@ def test_bad_grid_input_is_reported() -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 2 and "unknown reward 'nope'" in done.stdout
+
+
+def test_experiment_file_defines_the_grid(tmp_path: Path) -> None:
+    import argparse
+
+    from sagym.compare_cli import add_compare_arguments, config_from_args
+
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(
+        "rewards: [engagement, 'satisfaction - 2*induced_shift']\n"
+        "baselines: [random, heuristic]\nseeds: 3\nsteps: 5000\npopulation: lonely\n"
+    )
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    config = config_from_args(parser.parse_args(["--experiment", str(spec), "--seeds", "2"]))
+    assert config.seeds == 2 and config.population == "lonely"  # the command line wins
+    cells = config.cells()
+    assert len(cells) == (2 + 2) * 2
+    assert {c.run_name for c in cells} >= {
+        "Companion-v0__satisfaction_-_2xinduced_shift__ppo__1",
+        "Companion-v0__none__heuristic__0",
+    }
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rewardz: [engagement]\n")
+    with pytest.raises(ValueError, match="unknown experiment field"):
+        config_from_args(parser.parse_args(["--experiment", str(bad)]))
