@@ -128,6 +128,9 @@ def build_report(
     trajectory_plot(trajectories, designs, out / "trajectories.png")
     persona_plot(results, designs, out / "personas.png")
     poi = improvement_matrix(results, "design", "wellbeing_final")
+    collapsed = collapsed_designs(results, metrics)
+    if collapsed:
+        table += "\n\n" + collapse_note(collapsed)
     lines = [
         "# Reward-design comparison",
         "",
@@ -136,6 +139,7 @@ def build_report(
         "",
         _markdown_table(summary, designs, list(HEADLINE_METRICS)),
         "",
+        *([collapse_note(collapsed), ""] if collapsed else []),
         "![outcomes](outcomes.png)",
         "",
         "![trajectories](trajectories.png)",
@@ -153,6 +157,24 @@ def build_report(
     ]
     atomic_write_text(out / "report.md", "\n".join(lines))
     return summary, table
+
+
+def collapsed_designs(results: pd.DataFrame, metrics: list[str]) -> list[str]:
+    """Designs whose seeds (two or more) all gave the same outcomes: the same learned policy."""
+    out = []
+    for design, group in results.groupby("design", sort=False):
+        if len(group) > 1 and bool((group[metrics].nunique(dropna=False) <= 1).all()):
+            out.append(str(design))
+    return out
+
+
+def collapse_note(designs: list[str]) -> str:
+    return (
+        f"Note: every seed of {', '.join(designs)} ended with identical outcomes (the same "
+        "deterministic policy, evaluated on the same users), so those intervals have zero width: "
+        "they show no spread between seeds, not certainty that the policy is optimal. More "
+        "training steps or conservative settings (scripts/settings_agreement.py) probe that."
+    )
 
 
 def _markdown_matrix(matrix: pd.DataFrame) -> str:
