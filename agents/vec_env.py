@@ -85,13 +85,28 @@ class BatchedVecEnv(VecEnv):
 class CompanionSB3VecEnv(BatchedVecEnv):
     """SB3 view of ``num_envs`` users simulated as one batch.
 
+    By default the horizon is a cut of an ongoing relationship, not its end: horizon ends are
+    reported as ``TimeLimit.truncated`` and SB3 bootstraps the value of the user's next day. With
+    ``bootstrap_horizon=False`` they end like terminal states instead, the reading for a
+    finite-horizon task with the day index in the observation (Pardo et al. 2018, *Time Limits in
+    Reinforcement Learning*); it saves SB3's one-by-one value passes for truncated users, but in
+    3-seed checks PPO then reached the best single-behaviour policy less reliably.
+
     Args:
         num_envs: users stepped together.
         seed: seed of the first reset (user ``i`` is seeded ``seed + i``).
+        bootstrap_horizon: let SB3 bootstrap the value of users cut off at the horizon.
         **env_kwargs: arguments of ``sagym/Companion-v0`` (reward, horizon, population, ...).
     """
 
-    def __init__(self, num_envs: int, seed: int | None = None, **env_kwargs: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int,
+        seed: int | None = None,
+        bootstrap_horizon: bool = True,
+        **env_kwargs: Any,
+    ) -> None:
+        self.bootstrap_horizon = bool(bootstrap_horizon)
         env_kwargs.setdefault("reward_components", False)  # training reads only the reward
         env_kwargs.setdefault("info_signals", False)
         self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
@@ -115,7 +130,9 @@ class CompanionSB3VecEnv(BatchedVecEnv):
             final_obs = vinfo["final_obs"]
             for i in np.flatnonzero(dones):
                 infos[i]["terminal_observation"] = final_obs[i]
-                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                infos[i]["TimeLimit.truncated"] = self.bootstrap_horizon and bool(
+                    truncated[i] and not terminated[i]
+                )
         return obs, reward.astype(np.float32), dones, infos
 
     def __repr__(self) -> str:

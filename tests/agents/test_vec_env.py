@@ -20,8 +20,9 @@ def _dummy(seed: int) -> DummyVecEnv:
     return venv
 
 
-def test_adapter_matches_sb3_dummy_vec_env_step_for_step() -> None:
-    ours = CompanionSB3VecEnv(N, seed=3, horizon=HORIZON)
+@pytest.mark.parametrize("bootstrap", [True, False])
+def test_adapter_matches_sb3_dummy_vec_env_step_for_step(bootstrap: bool) -> None:
+    ours = CompanionSB3VecEnv(N, seed=3, bootstrap_horizon=bootstrap, horizon=HORIZON)
     theirs = _dummy(3)
     assert ours.observation_space == theirs.observation_space
     assert ours.action_space == theirs.action_space
@@ -39,7 +40,8 @@ def test_adapter_matches_sb3_dummy_vec_env_step_for_step() -> None:
             np.testing.assert_array_equal(
                 i1[k]["terminal_observation"], i2[k]["terminal_observation"]
             )
-            assert i1[k]["TimeLimit.truncated"] == i2[k].get("TimeLimit.truncated", False)
+            expected = bootstrap and i2[k].get("TimeLimit.truncated", False)
+            assert i1[k]["TimeLimit.truncated"] == expected
     assert finished >= N  # every slot finished at least one episode and was reset
 
 
