@@ -13,7 +13,7 @@ import pandas as pd
 
 from sagym.io import atomic_write_csv, atomic_write_text
 from sagym.outcomes import HEADLINE_METRICS, METRIC_DIRECTION, OUTCOME_METRICS
-from sagym.stats import format_table, improvement_matrix, summarize
+from sagym.stats import improvement_matrix, summarize
 
 TRAJECTORY_PANELS: tuple[tuple[str, str | None, str], ...] = (
     ("wellbeing", "twin_wellbeing", "wellbeing (dashed: no-AI twin)"),
@@ -123,7 +123,7 @@ def build_report(
     metrics = [m for m in OUTCOME_METRICS if m in results.columns]
     summary = summarize(results, "design", metrics, seed=seed)
     atomic_write_csv(out / "summary.csv", summary)
-    table = format_table(summary, "design", list(HEADLINE_METRICS))
+    table = metric_table(summary, designs, list(HEADLINE_METRICS))
     outcome_bars(summary, designs, out / "outcomes.png")
     trajectory_plot(trajectories, designs, out / "trajectories.png")
     persona_plot(results, designs, out / "personas.png")
@@ -157,6 +157,33 @@ def build_report(
     ]
     atomic_write_text(out / "report.md", "\n".join(lines))
     return summary, table
+
+
+def metric_table(summary: pd.DataFrame, designs: list[str], metrics: list[str]) -> str:
+    """A terminal table: one row per outcome (↑ higher is better, ↓ lower), one column per design.
+
+    Each cell is the mean over seeds with its 95 % bootstrap interval.
+    """
+    metrics = [m for m in metrics if m in set(summary["metric"])]
+    indexed = summary.set_index(["design", "metric"])
+    cells: dict[tuple[str, str], str] = {}
+    for design in designs:
+        for metric in metrics:
+            r = indexed.loc[(design, metric)]
+            cells[(design, metric)] = f"{r['mean']:.3f} [{r['mean_low']:.3f}, {r['mean_high']:.3f}]"
+    label = {m: m + {1: " ↑", -1: " ↓"}.get(METRIC_DIRECTION.get(m, 0), "") for m in metrics}
+    first = max(len("outcome"), *(len(v) for v in label.values()))
+    widths = [max(len(d), *(len(cells[(d, m)]) for m in metrics)) for d in designs]
+    head = (
+        "outcome".ljust(first)
+        + "  "
+        + "  ".join(d.rjust(w) for d, w in zip(designs, widths, strict=True))
+    )
+    lines = [head, "-" * len(head)]
+    for metric in metrics:
+        row = [cells[(d, metric)].rjust(w) for d, w in zip(designs, widths, strict=True)]
+        lines.append(label[metric].ljust(first) + "  " + "  ".join(row))
+    return "\n".join(lines)
 
 
 def collapsed_designs(results: pd.DataFrame, metrics: list[str]) -> list[str]:
