@@ -165,12 +165,12 @@ def metric_table(summary: pd.DataFrame, designs: list[str], metrics: list[str]) 
     Each cell is the mean over seeds with its 95 % bootstrap interval.
     """
     metrics = [m for m in metrics if m in set(summary["metric"])]
-    indexed = summary.set_index(["design", "metric"])
     cells: dict[tuple[str, str], str] = {}
-    for design in designs:
-        for metric in metrics:
-            r = indexed.loc[(design, metric)]
-            cells[(design, metric)] = f"{r['mean']:.3f} [{r['mean_low']:.3f}, {r['mean_high']:.3f}]"
+    for record in summary.to_dict("records"):
+        mean, low, high = (float(record[k]) for k in ("mean", "mean_low", "mean_high"))
+        cells[(str(record["design"]), str(record["metric"]))] = (
+            f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+        )
     label = {m: m + {1: " ↑", -1: " ↓"}.get(METRIC_DIRECTION.get(m, 0), "") for m in metrics}
     first = max(len("outcome"), *(len(v) for v in label.values()))
     widths = [max(len(d), *(len(cells[(d, m)]) for m in metrics)) for d in designs]
