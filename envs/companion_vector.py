@@ -134,7 +134,7 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
         infos: dict[str, Any] = {name: getattr(sig, name) for name in INFO_SIGNALS}
         infos["wellbeing_vs_twin"] = sig.wellbeing - sig.twin_wellbeing
         infos["persona"] = self.core.persona_names()
-        infos["reward_components"] = dict(components)
+        infos["reward_components"] = components  # a mapping computed on first read
         for name in (*INFO_SIGNALS, "wellbeing_vs_twin", "persona", "reward_components"):
             infos[f"_{name}"] = self._all
         return infos

@@ -8,7 +8,7 @@ all drive this one class, so they share every number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,7 +163,7 @@ class CompanionCore:
     # -------------------------------------------------------------------------------- acting
     def step(
         self, actions: NDArray[np.int64]
-    ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], dict[str, FloatArray]]:
+    ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
         """One day for every user: signals, reward, terminated, truncated, reward components."""
         assert self.model is not None, "call reset() first"
         a = np.asarray(actions, dtype=np.int64).reshape(self.n_users)
@@ -171,7 +171,7 @@ class CompanionCore:
             raise ValueError(f"actions must lie in [0, {N_BEHAVIOURS - 1}]; got {a}")
         sig = self.model.step(a)
         reward = _as_floats(self.reward(sig))
-        components = {name: _as_floats(r(sig)) for name, r in self.components.items()}
+        components = RewardComponents(self.components, sig)
 
         kernel.history_kernel(
             self._hist, self._last_action, a, sig.present, sig.session_time, sig.rating,
@@ -181,6 +181,36 @@ class CompanionCore:
         terminated = sig.churned.copy()
         truncated = (self.model.state.day >= self.horizon) & ~terminated
         return sig, reward, terminated, truncated, components
+
+
+class RewardComponents(Mapping[str, FloatArray]):
+    """Every registered reward's value for one day, computed when first read.
+
+    A vector environment reports all of them in ``info["reward_components"]``; evaluating ten
+    reward functions over a large batch costs as much as a sixth of the day's simulation, so each
+    is computed only if someone reads it (and then once).
+    """
+
+    def __init__(self, rewards: Mapping[str, Reward], signals: DaySignals) -> None:
+        self._rewards = rewards
+        self._signals = signals
+        self._values: dict[str, FloatArray] = {}
+
+    def __getitem__(self, name: str) -> FloatArray:
+        value = self._values.get(name)
+        if value is None:
+            value = _as_floats(self._rewards[name](self._signals))
+            self._values[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rewards)
+
+    def __len__(self) -> int:
+        return len(self._rewards)
+
+    def __repr__(self) -> str:
+        return f"RewardComponents({sorted(self._rewards)})"
 
 
 def _as_floats(value: Any) -> FloatArray:
