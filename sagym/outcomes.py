@@ -39,24 +39,7 @@ from sagym.envs.noise import draw_keys
 from sagym.signals import NEEDS, DaySignals
 
 EVAL_STREAM = 0x5A6E_7A1  # spawn key of the evaluation users' seed stream
-OUTCOME_METRICS: tuple[str, ...] = (
-    "wellbeing_final",
-    "wellbeing_vs_counterfactual",
-    "autonomy",
-    "competence",
-    "relatedness",
-    "human_connection",
-    "dependence",
-    "induced_shift",
-    "engagement",
-    "satisfaction",
-    "violation_rate",
-    "loneliness",
-    "presence",
-    "churn_rate",
-    "need_support",
-)
-# The metrics a report shows first.
+# The metrics a report shows first: the public contract's outcome columns (plus loneliness).
 HEADLINE_METRICS: tuple[str, ...] = (
     "wellbeing_final",
     "wellbeing_vs_counterfactual",
@@ -71,6 +54,7 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "violation_rate",
     "loneliness",
 )
+OUTCOME_METRICS: tuple[str, ...] = (*HEADLINE_METRICS, "presence", "churn_rate", "need_support")
 # Direction in which each metric is better for the user (+1 higher, -1 lower, 0 neither).
 METRIC_DIRECTION: dict[str, int] = {
     "wellbeing_final": 1,
