@@ -102,7 +102,6 @@ class CompanionCore:
             len(LATENT_FEATURES) if self.observe_latent else 0
         )
         self.model: UserModel | None = None
-        self.persona = np.zeros(self.n_users, dtype=np.int64)
         self._hist = np.zeros((self.n_users, 6))
         self._last_action = np.full(self.n_users, -1, dtype=np.int64)
         self._all_rows = np.arange(self.n_users, dtype=np.int64)
@@ -111,20 +110,27 @@ class CompanionCore:
     def reset(self, keys: NDArray[np.uint64]) -> None:
         """Sample a fresh user for every slot from its key."""
         self.model = UserModel.sample(self.population, keys, self.config, self.overrides)
-        self.persona = self.model.persona
-        self._hist = np.zeros((self.n_users, 6))
-        self._hist[:, 2] = self.model.state.mood
-        self._hist[:, 5] = 1.0
-        self._last_action = np.full(self.n_users, -1, dtype=np.int64)
+        self._forget(self._all_rows)
 
     def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
         """Replace the users in the given slots (autoreset)."""
         assert self.model is not None
         self.model.resample(index, keys)
-        self._hist[index] = 0.0
-        self._hist[index, 2] = self.model.state.mood[index]
-        self._hist[index, 5] = 1.0
-        self._last_action[index] = -1
+        self._forget(index)
+
+    def _forget(self, rows: NDArray[np.intp]) -> None:
+        """What the assistant remembers of new users: nothing yet, their first mood, present."""
+        assert self.model is not None
+        self._hist[rows] = 0.0
+        self._hist[rows, 2] = self.model.state.mood[rows]
+        self._hist[rows, 5] = 1.0
+        self._last_action[rows] = -1
+
+    @property
+    def persona(self) -> NDArray[np.int64]:
+        """The persona index of every user (into ``population.persona_names``)."""
+        assert self.model is not None, "call reset() first"
+        return self.model.persona
 
     def persona_names(self) -> NDArray[np.object_]:
         """The persona label of every user, as an object array."""

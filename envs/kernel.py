@@ -17,27 +17,51 @@ import math
 import numpy as np
 from numba import njit
 
-# Indices of the packed config vector (see UserModel._config_vector).
-CFG_NEED_INERTIA = 0
-CFG_SOCIAL_INERTIA = 1
-CFG_BOND_INERTIA = 2
-CFG_MAX_ADAPTATION = 3
-CFG_LEARN_RATE = 4
-CFG_DESKILL_RATE = 5
-CFG_ATTACHMENT_RATE = 6
-CFG_ATTACHMENT_DECAY = 7
-CFG_DEPENDENCE_AUTONOMY_COST = 8
-CFG_SESSION_DEPENDENCE_GAIN = 9
-CFG_RETURN_DEPENDENCE_WEIGHT = 10
-CFG_RETURN_ATTACHMENT_WEIGHT = 11
-CFG_RETURN_RATING_WEIGHT = 12
-CFG_RETURN_BREAK_WEIGHT = 13
-CFG_RATING_MATCH_WEIGHT = 14
-CFG_RATING_MEMORY = 15
-CFG_MOOD_NOISE = 16
-CFG_SOCIAL_NOISE = 17
-CFG_CHURN_DAYS = 18
-N_CFG = 19
+from sagym.envs.behaviours import Behaviour
+from sagym.envs.noise import _GOLDEN, _MIX1, _MIX2, _S11, _S27, _S30, _S31, _TO_UNIT
+
+# The ModelConfig fields the kernel reads, packed into one vector in this order
+# (``UserModel`` builds it); the kernel indexes it with the constants below.
+CONFIG_FIELDS: tuple[str, ...] = (
+    "need_inertia",
+    "social_inertia",
+    "bond_inertia",
+    "max_adaptation",
+    "learn_rate",
+    "deskill_rate",
+    "attachment_rate",
+    "attachment_decay",
+    "dependence_autonomy_cost",
+    "session_dependence_gain",
+    "return_dependence_weight",
+    "return_attachment_weight",
+    "return_rating_weight",
+    "return_break_weight",
+    "rating_match_weight",
+    "rating_memory",
+    "mood_noise",
+    "social_noise",
+    "churn_days",
+)
+CFG_NEED_INERTIA = CONFIG_FIELDS.index("need_inertia")
+CFG_SOCIAL_INERTIA = CONFIG_FIELDS.index("social_inertia")
+CFG_BOND_INERTIA = CONFIG_FIELDS.index("bond_inertia")
+CFG_MAX_ADAPTATION = CONFIG_FIELDS.index("max_adaptation")
+CFG_LEARN_RATE = CONFIG_FIELDS.index("learn_rate")
+CFG_DESKILL_RATE = CONFIG_FIELDS.index("deskill_rate")
+CFG_ATTACHMENT_RATE = CONFIG_FIELDS.index("attachment_rate")
+CFG_ATTACHMENT_DECAY = CONFIG_FIELDS.index("attachment_decay")
+CFG_DEPENDENCE_AUTONOMY_COST = CONFIG_FIELDS.index("dependence_autonomy_cost")
+CFG_SESSION_DEPENDENCE_GAIN = CONFIG_FIELDS.index("session_dependence_gain")
+CFG_RETURN_DEPENDENCE_WEIGHT = CONFIG_FIELDS.index("return_dependence_weight")
+CFG_RETURN_ATTACHMENT_WEIGHT = CONFIG_FIELDS.index("return_attachment_weight")
+CFG_RETURN_RATING_WEIGHT = CONFIG_FIELDS.index("return_rating_weight")
+CFG_RETURN_BREAK_WEIGHT = CONFIG_FIELDS.index("return_break_weight")
+CFG_RATING_MATCH_WEIGHT = CONFIG_FIELDS.index("rating_match_weight")
+CFG_RATING_MEMORY = CONFIG_FIELDS.index("rating_memory")
+CFG_MOOD_NOISE = CONFIG_FIELDS.index("mood_noise")
+CFG_SOCIAL_NOISE = CONFIG_FIELDS.index("social_noise")
+CFG_CHURN_DAYS = CONFIG_FIELDS.index("churn_days")
 
 # Rows of the scalar output matrix.
 OUT_PRESENT = 0
@@ -62,9 +86,7 @@ OUT_VIOLATION = 18
 OUT_CHURNED = 19
 N_OUT = 20
 
-from sagym.envs.noise import _GOLDEN, _MIX1, _MIX2, _S11, _S27, _S30, _S31, _TO_UNIT  # noqa: E402
-
-_BREAK = 7  # Behaviour.SUGGEST_BREAK
+_BREAK = int(Behaviour.SUGGEST_BREAK)
 _SQRT3 = math.sqrt(3.0)
 
 
@@ -75,19 +97,32 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
+@njit(cache=True, inline="always")
+def _normals_from_base(base: np.uint64, out: np.ndarray) -> None:
+    """Normals from lanes 1, 2, ... of a hashed counter: pairs ``(r·cos θ, r·sin θ)``."""
+    n = out.shape[0]
+    for j in range((n + 1) // 2):
+        z1 = _mix(base + np.uint64(2 * j + 1) * _MIX2)
+        z2 = _mix(base + np.uint64(2 * j + 2) * _MIX2)
+        r = math.sqrt(-2.0 * math.log(1.0 - float(z1 >> _S11) * _TO_UNIT))
+        theta = 2.0 * math.pi * (float(z2 >> _S11) * _TO_UNIT)
+        out[2 * j] = r * math.cos(theta)
+        if 2 * j + 1 < n:
+            out[2 * j + 1] = r * math.sin(theta)
+
+
+@njit(cache=True)
+def _normals_into(key: np.uint64, counter: np.uint64, out: np.ndarray) -> None:
+    """Normals as :func:`sagym.envs.noise.normal`."""
+    _normals_from_base(_mix(key ^ (counter * _GOLDEN)), out)
+
+
 @njit(cache=True)
 def fill_day_noise(key: np.uint64, day: np.uint64, normals: np.ndarray, drift: np.ndarray) -> None:
     """One user's noise for one day, as :func:`sagym.envs.noise.day_noise`."""
     base = _mix(key ^ (day * _GOLDEN))
     n = normals.shape[0]
-    for j in range(n // 2):
-        z1 = _mix(base + np.uint64(2 * j + 1) * _MIX2)
-        z2 = _mix(base + np.uint64(2 * j + 2) * _MIX2)
-        u1 = 1.0 - float(z1 >> _S11) * _TO_UNIT
-        u2 = float(z2 >> _S11) * _TO_UNIT
-        r = math.sqrt(-2.0 * math.log(u1))
-        normals[2 * j] = r * math.cos(2.0 * math.pi * u2)
-        normals[2 * j + 1] = r * math.sin(2.0 * math.pi * u2)
+    _normals_from_base(base, normals)
     for k in range(drift.shape[0]):
         zk = _mix(base + np.uint64(n + k + 1) * _MIX2)
         drift[k] = _SQRT3 * (2.0 * (float(zk >> _S11) * _TO_UNIT) - 1.0)
@@ -369,21 +404,6 @@ def day_kernel(
         for k in range(3):
             out_needs[2, i, k] = sat[0, i, k]
             out_needs[3, i, k] = frus[0, i, k]
-
-
-@njit(cache=True)
-def _normals_into(key: np.uint64, counter: np.uint64, out: np.ndarray) -> None:
-    """Normals as :func:`sagym.envs.noise.normal` (pairs ``r·cos θ, r·sin θ``)."""
-    base = _mix(key ^ (counter * _GOLDEN))
-    n = out.shape[0]
-    for j in range((n + 1) // 2):
-        z1 = _mix(base + np.uint64(2 * j + 1) * _MIX2)
-        z2 = _mix(base + np.uint64(2 * j + 2) * _MIX2)
-        r = math.sqrt(-2.0 * math.log(1.0 - float(z1 >> _S11) * _TO_UNIT))
-        theta = 2.0 * math.pi * (float(z2 >> _S11) * _TO_UNIT)
-        out[2 * j] = r * math.cos(theta)
-        if 2 * j + 1 < n:
-            out[2 * j + 1] = r * math.sin(theta)
 
 
 @njit(cache=True)

@@ -355,20 +355,12 @@ class UserParams:
         check_ranges(self, "UserParams")
 
     @classmethod
-    def from_columns(cls, names: list[str], values: FloatArray) -> UserParams:
-        """Users from a ``(n_users, len(names))`` matrix whose columns are already in range.
-
-        Used by population sampling, which draws inside each range by construction; skips the
-        per-field validation so that replacing a few churned users stays cheap.
-        """
-        obj = object.__new__(cls)
-        for j, name in enumerate(names):
-            object.__setattr__(obj, name, np.ascontiguousarray(values[:, j]))
-        return obj
-
-    @classmethod
     def view_rows(cls, names: list[str], matrix: FloatArray) -> UserParams:
-        """Users whose fields are the rows of a ``(len(names), n_users)`` matrix (no copy)."""
+        """Users whose fields are the rows of a ``(len(names), n_users)`` matrix (no copy).
+
+        Skips the per-field validation: the callers (population sampling, the compiled model)
+        fill the matrix inside each field's range by construction.
+        """
         obj = object.__new__(cls)
         for j, name in enumerate(names):
             object.__setattr__(obj, name, matrix[j])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,21 +119,19 @@ class Population:
         out: NDArray[np.float64] = np.cumsum(w / w.sum())
         return out
 
+    @cached_property
     def table(self) -> _PersonaTable:
-        cached = self.__dict__.get("_cached_table")
-        if cached is None:
-            ranges = field_ranges(UserParams)
-            names = tuple(ranges)
-            cached = _PersonaTable(
-                names=names,
-                centres=np.array([[p.centre(n) for n in names] for p in self.personas]),
-                spreads=np.array([p.spread for p in self.personas]),
-                low=np.array([ranges[n].low for n in names]),
-                high=np.array([ranges[n].high for n in names]),
-                log_prefs=np.log(np.stack([p.preference_weights() for p in self.personas])),
-            )
-            object.__setattr__(self, "_cached_table", cached)
-        return cached
+        """The persona centres as arrays, built once, for vectorised and compiled sampling."""
+        ranges = field_ranges(UserParams)
+        names = tuple(ranges)
+        return _PersonaTable(
+            names=names,
+            centres=np.array([[p.centre(n) for n in names] for p in self.personas]),
+            spreads=np.array([p.spread for p in self.personas]),
+            low=np.array([ranges[n].low for n in names]),
+            high=np.array([ranges[n].high for n in names]),
+            log_prefs=np.log(np.stack([p.preference_weights() for p in self.personas])),
+        )
 
     def sample(
         self, keys: NDArray[np.uint64], overrides: Mapping[str, float] | None = None
@@ -148,13 +147,13 @@ class Population:
         u = noise.uniform(keys, _PERSONA_COUNTER, 1)[:, 0]
         persona = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int64)
 
-        table = self.table()
+        table = self.table
         names = list(table.names)
         z = noise.normal(keys, _PARAM_COUNTER, len(names))
         values = _logit_normal(
             table.centres[persona], table.spreads[persona][:, None] * z, table.low, table.high
         )
-        params = UserParams.from_columns(names, values)
+        params = UserParams.view_rows(names, np.ascontiguousarray(values.T))
         if overrides:
             params = params.with_overrides(overrides)
 

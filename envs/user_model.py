@@ -48,8 +48,9 @@ SAT_SLOPE = np.array([0.0, 0.6, 0.8])
 FRUS_BASE = np.array([0.15, 0.45, 0.6])
 FRUS_SLOPE = np.array([0.0, -0.45, -0.6])
 
-# Noise per user and day: normals for preference drift (K channels), social life events, rating,
-# mood and session length, then one uniform (at a shifted counter) for coming back tomorrow.
+# Noise per user and day (sagym.envs.noise.day_noise): normals for social life events, rating, mood
+# and session length, K uniform preference-drift shocks, then one uniform (at a shifted counter)
+# for coming back tomorrow.
 RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
 PARAM_NAMES: list[str] = list(field_ranges(UserParams))
 _FIELD_PREF_SPREAD = PARAM_NAMES.index("preference_spread")
@@ -168,6 +169,11 @@ def initial_state(params: UserParams, prefs0: FloatArray, config: ModelConfig) -
     )
 
 
+def _config_vector(config: ModelConfig) -> FloatArray:
+    """The mechanism constants the compiled kernel reads, in ``kernel.CONFIG_FIELDS`` order."""
+    return np.array([float(getattr(config, name)) for name in kernel.CONFIG_FIELDS])
+
+
 def preference_match(prefs: FloatArray, action: NDArray[np.int64]) -> FloatArray:
     """How well today's behaviour fits preferences: p_a / max_j p_j, in [0, 1]."""
     rows = np.arange(prefs.shape[-2])
@@ -200,7 +206,7 @@ class UserModel:
         self.keys = np.asarray(keys, dtype=np.uint64).copy()
         self.state = initial_state(params, np.asarray(prefs_initial, dtype=np.float64), self.config)
         self.persona = np.zeros(self.n_users, dtype=np.int64)
-        self._cfg: FloatArray | None = None
+        self._cfg = _config_vector(self.config)
         self._sampler: tuple[Population, FloatArray, NDArray[np.bool_]] | None = None
 
     @classmethod
@@ -238,7 +244,7 @@ class UserModel:
             churned=np.empty(n, dtype=bool),
             day=np.empty(n, dtype=np.int64),
         )
-        model._cfg = None
+        model._cfg = _config_vector(model.config)
         mask = np.array([name in (overrides or {}) for name in PARAM_NAMES])
         value = np.array([float((overrides or {}).get(name, 0.0)) for name in PARAM_NAMES])
         if overrides:
@@ -252,7 +258,7 @@ class UserModel:
         if self._sampler is None:
             raise RuntimeError("resample() needs a model built by UserModel.sample()")
         population, value, mask = self._sampler
-        t = population.table()
+        t = population.table
         s = self.state
         kernel.sample_users_kernel(
             np.ascontiguousarray(index, dtype=np.int64), np.asarray(keys, dtype=np.uint64),
@@ -269,38 +275,12 @@ class UserModel:
     def n_users(self) -> int:
         return self.params.n_users
 
-    def _config_vector(self) -> FloatArray:
-        c = self.config
-        v = np.empty(kernel.N_CFG)
-        v[kernel.CFG_NEED_INERTIA] = c.need_inertia
-        v[kernel.CFG_SOCIAL_INERTIA] = c.social_inertia
-        v[kernel.CFG_BOND_INERTIA] = c.bond_inertia
-        v[kernel.CFG_MAX_ADAPTATION] = c.max_adaptation
-        v[kernel.CFG_LEARN_RATE] = c.learn_rate
-        v[kernel.CFG_DESKILL_RATE] = c.deskill_rate
-        v[kernel.CFG_ATTACHMENT_RATE] = c.attachment_rate
-        v[kernel.CFG_ATTACHMENT_DECAY] = c.attachment_decay
-        v[kernel.CFG_DEPENDENCE_AUTONOMY_COST] = c.dependence_autonomy_cost
-        v[kernel.CFG_SESSION_DEPENDENCE_GAIN] = c.session_dependence_gain
-        v[kernel.CFG_RETURN_DEPENDENCE_WEIGHT] = c.return_dependence_weight
-        v[kernel.CFG_RETURN_ATTACHMENT_WEIGHT] = c.return_attachment_weight
-        v[kernel.CFG_RETURN_RATING_WEIGHT] = c.return_rating_weight
-        v[kernel.CFG_RETURN_BREAK_WEIGHT] = c.return_break_weight
-        v[kernel.CFG_RATING_MATCH_WEIGHT] = c.rating_match_weight
-        v[kernel.CFG_RATING_MEMORY] = c.rating_memory
-        v[kernel.CFG_MOOD_NOISE] = c.mood_noise
-        v[kernel.CFG_SOCIAL_NOISE] = c.social_noise
-        v[kernel.CFG_CHURN_DAYS] = c.churn_days
-        return v
-
     def step(self, action: NDArray[np.int64]) -> DaySignals:
         """Advance every user (and twin) by one day under the given behaviours."""
         a = np.ascontiguousarray(action, dtype=np.int64)
         n = a.shape[0]
         if n != self.n_users:
             raise ValueError(f"expected {self.n_users} actions, got {n}")
-        if self._cfg is None:
-            self._cfg = self._config_vector()
         p, s, t = self.params, self.state, TABLE
         out = np.empty((kernel.N_OUT, n))
         needs = np.empty((4, n, 3))

@@ -99,3 +99,9 @@ def test_compiled_sampling_matches_population_sample(
     again, _, _ = pop.sample(new_keys, overrides)
     assert compiled.params.habit_rate[7] == pytest.approx(again.habit_rate[1], abs=1e-12)
     assert np.array_equal(compiled.state.prefs[:, 1:7], before[:, 1:7])
+
+
+def test_kernel_reads_every_mechanism_constant() -> None:
+    from sagym.envs.params import ModelConfig, field_ranges
+
+    assert sorted(kernel.CONFIG_FIELDS) == sorted(field_ranges(ModelConfig))
