@@ -31,7 +31,7 @@ from sagym.agents.factory import (
     resolve_hyperparams,
 )
 from sagym.agents.vec_env import CompanionSB3VecEnv
-from sagym.envs.core import CompanionSpec
+from sagym.envs.core import CompanionCore, CompanionSpec
 from sagym.envs.registration import ENV_IDS
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import Evaluation, Policy, evaluate
@@ -114,13 +114,12 @@ class TrainConfig:
         if not is_baseline(self.algo):
             resolve_hyperparams(self.algo, self.hyperparams)
 
-    def spec(self, reward: str | None = None) -> CompanionSpec:
-        from sagym.envs.core import CompanionCore
-
+    def spec(self) -> CompanionSpec:
+        """The environment arguments of this run, checked by building them once."""
         spec = CompanionSpec(
             horizon=self.horizon,
             population=self.population,
-            reward=reward or self.reward,
+            reward=self.reward,
             user_overrides=self.user_overrides or None,
         )
         CompanionCore(1, spec)  # fails early, naming the bad field
@@ -248,7 +247,10 @@ def _learn(
         done_steps = int(model.num_timesteps)
     else:
         model = make_algo(config.algo, venv, config.seed, config.hyperparams)
-    outputs: list[Any] = [CSVOutputFormat(str(run_dir / "progress.csv"))]
+    # SB3 opens its CSV for writing: a resumed run logs to a file of its own, so the curve of the
+    # steps before the stop is kept.
+    progress = "progress.csv" if done_steps == 0 else f"progress_from_{done_steps}.csv"
+    outputs: list[Any] = [CSVOutputFormat(str(run_dir / progress))]
     if run is not None:
         outputs.append(WandbOutputFormat(run))
     model.set_logger(Logger(str(run_dir), outputs))

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from gymnasium import Env
 from numpy.typing import NDArray
 from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnv,
@@ -137,10 +136,3 @@ class CompanionSB3VecEnv(BatchedVecEnv):
 
     def __repr__(self) -> str:
         return f"CompanionSB3VecEnv(num_envs={self.num_envs}, reward={self.core.reward.spec()!r})"
-
-
-def unwrap_env(env: Any) -> Env[Any, Any] | None:
-    """The first Gymnasium env inside an SB3 wrapper stack, if any (helper for callbacks)."""
-    while hasattr(env, "venv"):
-        env = env.venv
-    return env if isinstance(env, Env) else None

@@ -46,15 +46,23 @@ class Reward(ABC):
         return f"{type(self).__name__}({args})"
 
 
+def check_scale(reward: str, scale: Any, positive: bool) -> float:
+    """``scale`` as a float, or a ValueError naming the reward and what is allowed."""
+    allowed = "a positive number" if positive else "a finite number"
+    if isinstance(scale, bool) or not isinstance(scale, int | float | np.integer | np.floating):
+        raise ValueError(f"{reward}: scale must be {allowed}; got {scale!r}")
+    if not np.isfinite(scale) or (positive and scale <= 0):
+        raise ValueError(f"{reward}: scale must be {allowed}; got {scale!r}")
+    return float(scale)
+
+
 class SignalReward(Reward):
     """A reward that reads one field of :class:`DaySignals`, optionally scaled."""
 
     field: str = ""
 
     def __init__(self, scale: float = 1.0) -> None:
-        if not np.isfinite(scale):
-            raise ValueError(f"{self.name}: scale must be a finite number; got {scale}")
-        self.scale = float(scale)
+        self.scale = check_scale(self.name, scale, positive=False)
 
     def __call__(self, signals: DaySignals) -> FloatArray:
         value = np.asarray(getattr(signals, self.field), dtype=np.float64)

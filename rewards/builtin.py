@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from sagym.rewards.base import FloatArray, Reward, SignalReward
+from sagym.rewards.base import FloatArray, Reward, SignalReward, check_scale
 from sagym.signals import DaySignals
 
 
@@ -74,9 +74,7 @@ class NeedSupport(Reward):
     )
 
     def __init__(self, scale: float = 10.0) -> None:
-        if not (np.isfinite(scale) and scale > 0):
-            raise ValueError(f"need_support: scale must be a positive number; got {scale}")
-        self.scale = float(scale)
+        self.scale = check_scale(self.name, scale, positive=True)
 
     def __call__(self, signals: DaySignals) -> FloatArray:
         after = signals.need_sat.sum(axis=1) - signals.need_frus.sum(axis=1)

@@ -94,13 +94,6 @@ class WandbOutputFormat(KVWriter):
         pass
 
 
-def sync_hint(run_dirs: list[str]) -> str:
-    """The command that uploads offline runs later."""
-    if not run_dirs:
-        return ""
-    return "wandb sync " + " ".join(run_dirs)
-
-
 def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | None:
     """One summary run per comparison: the results table, the statistics and the plots."""
     if config.wandb == "disabled":

@@ -14,6 +14,7 @@ from sagym.agents import (
     RandomPolicy,
     TrainConfig,
     list_algos,
+    load_algo,
     make_baseline,
     train,
 )
@@ -38,8 +39,9 @@ def test_every_algorithm_trains_and_is_evaluated(algo: str, tmp_path: Path) -> N
             run_name=algo, wandb="disabled", progress=False, hyperparams=small,
         )
     )  # fmt: skip
-    assert (result.run_dir / "model.zip").exists()
-    assert 0.0 <= result.outcomes["engagement"] <= 1.0
+    model = load_algo(algo, str(result.run_dir / "model.zip"))
+    assert model.num_timesteps >= 1024
+    assert evaluate(model, CompanionSpec(), n_users=16).outcomes == result.outcomes
     shares = [v for k, v in result.outcomes.items() if k.startswith("share_")]
     assert sum(shares) == pytest.approx(1.0)
 
@@ -60,6 +62,7 @@ def test_random_policy_is_seeded() -> None:
     a, _ = RandomPolicy(3).predict(obs)
     b, _ = RandomPolicy(3).predict(obs)
     assert np.array_equal(a, b) and len(set(a.tolist())) > 4
+    assert not np.array_equal(a, RandomPolicy(4).predict(obs)[0])
 
 
 def test_myopic_greedy_maximises_todays_reward() -> None:

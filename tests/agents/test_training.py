@@ -143,14 +143,15 @@ def test_bad_input_names_the_field_and_the_allowed_values(
         TrainConfig.from_dict({"reward": "engagement", "stpes": 3})
 
 
-def test_version_and_help() -> None:
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     import sagym
 
-    done = subprocess.run(
+    done = subprocess.run(  # the installed console script
         [str(Path(sys.executable).with_name("sagym")), "--version"], capture_output=True, text=True
     )
     assert done.stdout.strip() == f"sagym {sagym.__version__}"
-    helped = subprocess.run(
-        [str(Path(sys.executable).with_name("sagym")), "--help"], capture_output=True, text=True
-    )
-    assert "compare" in helped.stdout and "train" in helped.stdout
+    with pytest.raises(SystemExit) as exited:
+        cli_main(["--help"])
+    assert exited.value.code == 0
+    helped = capsys.readouterr().out
+    assert "compare" in helped and "train" in helped

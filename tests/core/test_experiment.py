@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,6 +63,8 @@ def test_interrupted_grid_resumes_only_the_missing_runs(tiny_results: Path, tmp_
     shutil.copytree(tiny_results, copy, ignore=shutil.ignore_patterns("wandb"))
     victim = copy / "runs" / "Companion-v0__need_support__ppo__1"
     (victim / "outcomes.json").unlink()
+    (copy / "results.csv").unlink()
+    (copy / "trajectories.csv").unlink()
     config = CompareConfig(
         rewards=["engagement", "need_support"], baselines=["random"], seeds=2, steps=2048,
         n_envs=16, eval_users=32, hyperparams={"n_steps": 64, "batch_size": 256},
@@ -73,6 +73,9 @@ def test_interrupted_grid_resumes_only_the_missing_runs(tiny_results: Path, tmp_
     grid = run_grid(config)
     assert (grid.ran, grid.skipped) == (1, 5)
     assert (copy / "results.csv").read_bytes() == (tiny_results / "results.csv").read_bytes()
+    assert (copy / "trajectories.csv").read_bytes() == (
+        tiny_results / "trajectories.csv"
+    ).read_bytes()
     # A changed config is not mistaken for a finished run.
     config.steps = 1024
     assert run_grid(config).ran == 4
@@ -127,17 +130,13 @@ def test_notebook_runs_on_a_results_folder(tiny_results: Path, tmp_path: Path) -
     assert (tmp_path / "outcomes_nb.png").exists()
 
 
-def test_bad_grid_input_is_reported() -> None:
+def test_bad_grid_input_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ValueError, match="seeds must be >= 1"):
         CompareConfig(seeds=0).cells()
     with pytest.raises(ValueError, match="unknown reward"):
         CompareConfig(rewards=["engagment"]).cells()
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "compare.py"), "--rewards", "nope",
-         "--wandb", "disabled"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 2 and "unknown reward 'nope'" in done.stdout
+    assert cli_main(["compare", "--rewards", "nope", "--wandb", "disabled"]) == 2
+    assert "unknown reward 'nope'" in capsys.readouterr().out
 
 
 def test_experiment_file_defines_the_grid(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from sagym.agents.baselines import FixedPolicy, NeedSupportiveHeuristic, RandomPolicy
 from sagym.envs.core import CompanionSpec, base_keys
-from sagym.envs.noise import episode_key
+from sagym.envs.noise import draw_keys, episode_key
 from sagym.outcomes import OUTCOME_METRICS, Policy, evaluate, evaluation_keys
 
 USERS = 96
@@ -81,4 +81,7 @@ def test_evaluation_users_are_held_out_and_fixed() -> None:
     assert np.array_equal(a, b)
     train_keys = episode_key(base_keys(0, 64), 0)  # the users of a training run seeded 0
     assert not set(a.tolist()) & set(train_keys.tolist())
+    # ... and not the keys a plain generator with the same seed gives (a separate stream).
+    assert not set(a.tolist()) & set(base_keys(0, 64).tolist())
+    assert not set(a.tolist()) & set(draw_keys(np.random.default_rng(0), 64).tolist())
     assert not np.array_equal(evaluation_keys(1, 64), a)

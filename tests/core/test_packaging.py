@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,10 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_wheel_maps_subpackages_and_imports_from_outside_the_repo(tmp_path: Path) -> None:
+    # Build from a copy of the sources, so setuptools' build/ folder stays out of the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT, source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "results", "runs", "wandb", "*cache*", "__pycache__"
+        ),
+    )  # fmt: skip
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(wheels), str(ROOT)],
+         "-w", str(wheels), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (wheel,) = list(wheels.glob("sagym-*.whl"))

@@ -150,9 +150,9 @@ def test_same_seed_is_bit_identical_and_seed_matters() -> None:
 
 
 def test_bootstrap_rejects_bad_arguments() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="statistic must be"):
         bootstrap_ci([1.0, 2.0], statistic="median")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="confidence must be in"):
         bootstrap_ci([1.0, 2.0], confidence=1.5)
 
 

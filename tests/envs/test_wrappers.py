@@ -29,8 +29,10 @@ def test_vector_reward_holds_every_component_in_order() -> None:
 def test_selected_components_and_linear_scalarisation() -> None:
     env = VectorRewardWrapper(gym.make("sagym/Companion-v0"), ["engagement", "satisfaction"])
     env.reset(seed=1)
-    _, vector, *_ = env.step(4)
-    assert vector.shape == (2,)
+    _, vector, _, _, info = env.step(4)
+    assert env.reward_names == ("engagement", "satisfaction")
+    components = info["reward_components"]
+    assert vector.tolist() == [np.float32(components[n]) for n in env.reward_names]
     assert scalarise(vector, np.array([1.0, -1.0])) == pytest.approx(vector[0] - vector[1])
     with pytest.raises(ValueError, match="unknown reward component"):
         VectorRewardWrapper(gym.make("sagym/Companion-v0"), ["engagment"])

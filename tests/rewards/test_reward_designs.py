@@ -304,25 +304,25 @@ def test_unknown_reward_name_raises_listing_known_rewards() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec",
+    ("spec", "message"),
     [
-        "",
-        "   ",
-        "satisfaction +",
-        "satisfaction satisfaction",
-        "2*",
-        "* satisfaction",
-        "satisfaction(",
-        "satisfaction)",
-        "satisfaction(scale)",
-        "need_support(scale=abc)",
-        "need_support(scale=-1)",
-        "engagement(foo=1)",
-        "(satisfaction)",
+        ("", "reward spec is empty"),
+        ("   ", "reward spec is empty"),
+        ("satisfaction +", "cannot parse reward spec"),
+        ("satisfaction satisfaction", "terms must be joined"),
+        ("2*", "cannot parse reward spec"),
+        ("* satisfaction", "cannot parse reward spec"),
+        ("satisfaction(", "cannot parse reward spec"),
+        ("satisfaction)", "cannot parse reward spec"),
+        ("satisfaction(scale)", "must be key=value"),
+        ("need_support(scale=abc)", "need_support: scale must be a positive number; got 'abc'"),
+        ("need_support(scale=-1)", "need_support: scale must be a positive number; got -1"),
+        ("engagement(foo=1)", r"does not take parameters \['foo'\]"),
+        ("(satisfaction)", "cannot parse reward spec"),
     ],
 )
-def test_malformed_specs_raise_value_error(spec: str) -> None:
-    with pytest.raises(ValueError):
+def test_malformed_specs_raise_value_error(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         make_reward(spec)
 
 
@@ -371,4 +371,9 @@ def test_registering_a_taken_name_without_overwrite_raises() -> None:
 
 
 def test_isolated_registry_leaves_no_custom_reward_behind() -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reward_registry, "_REGISTRY", dict(reward_registry._REGISTRY))
+        mp.setattr(reward_registry, "_KINDS", dict(reward_registry._KINDS))
+        register_reward(_DoubleSession, overwrite=True)
+        assert _CUSTOM in list_rewards()
     assert _CUSTOM not in list_rewards()
