@@ -2,8 +2,9 @@
 
 :class:`TrainConfig` is the whole experiment as one typed, documented dataclass (CleanRL style);
 :func:`train` runs it. A run folder holds ``config.json`` (the resolved config), ``progress.csv``
-(SB3's training scalars), ``eval.csv`` (outcome metrics at every evaluation), checkpoints,
-``model.zip``, ``outcomes.json`` and the evaluation users' per-day ``trajectory.csv``.
+(SB3's training scalars; ``progress_from_<step>.csv`` after a resume), ``eval.csv`` (outcome
+metrics at every evaluation), checkpoints, ``model.zip``, ``outcomes.json`` and the evaluation
+users' per-day ``trajectory.csv``.
 """
 
 from __future__ import annotations
@@ -129,10 +130,9 @@ class TrainConfig:
         return self.n_envs or DEFAULT_N_ENVS.get(self.algo, 1)
 
     def default_run_name(self) -> str:
-        env = self.env.split("/")[-1]
+        """``env__reward__algo__seed__time`` (CleanRL's convention), safe as a folder name."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        reward = self.reward.replace(" ", "").replace("*", "x").replace("/", "_")
-        return f"{env}__{reward}__{self.algo.replace(':', '-')}__{self.seed}__{stamp}"
+        return f"{run_id(self.env, self.reward, self.algo, self.seed)}__{stamp}"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -144,6 +144,12 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config field(s) {sorted(unknown)}; known: {sorted(known)}")
         return cls(**dict(data))
+
+
+def run_id(env: str, reward: str, algo: str, seed: int) -> str:
+    """``env__reward__algo__seed``, with the reward spec made safe for a folder name."""
+    slug = "".join(c if c.isalnum() or c in "_-." else "_" for c in reward.replace("*", "x"))
+    return f"{env.split('/')[-1]}__{slug}__{algo.replace(':', '-')}__{seed}"
 
 
 @dataclass

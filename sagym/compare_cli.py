@@ -32,8 +32,8 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--experiment", default=None, help="JSON or YAML file of CompareConfig fields")
     p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="algorithm hyperparameter")
     p.add_argument("--user", action="append", metavar="KEY=VALUE", help="pin a user parameter")
-    p.add_argument("--wandb", choices=WANDB_MODES, default="offline")
-    p.add_argument("--wandb-project", default="sagym")
+    p.add_argument("--wandb", choices=WANDB_MODES, default=None, help="W&B mode (default offline)")
+    p.add_argument("--wandb-project", default=None, help="W&B project (default sagym)")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE")
     p.add_argument("--no-progress", action="store_true")
 
@@ -41,38 +41,12 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> Any:
     from sagym.agents.training import load_config
     from sagym.experiment import CompareConfig
-    from sagym.train_cli import parse_assignments
+    from sagym.train_cli import merge_options
 
     data: dict[str, Any] = load_config(args.experiment) if args.experiment else {}
-    for key in (
-        "rewards",
-        "baselines",
-        "envs",
-        "algos",
-        "seeds",
-        "steps",
-        "n_envs",
-        "horizon",
-        "population",
-        "eval_users",
-        "jobs",
-        "out",
-    ):
-        value = getattr(args, key)
-        if value is not None:
-            data[key] = value
-    data["wandb"] = args.wandb
-    data["wandb_project"] = args.wandb_project
-    data["imports"] = list(data.get("imports", [])) + list(args.imports)
-    if args.hp:
-        data["hyperparams"] = {**data.get("hyperparams", {}), **parse_assignments(args.hp, "--hp")}
-    if args.user:
-        data["user_overrides"] = {
-            **data.get("user_overrides", {}),
-            **parse_assignments(args.user, "--user"),
-        }
-    if args.no_progress:
-        data["progress"] = False
+    keys = ("rewards", "baselines", "envs", "algos", "seeds", "steps", "n_envs", "horizon",
+            "population", "eval_users", "jobs", "out")  # fmt: skip
+    data = merge_options(data, args, keys)
     known = set(CompareConfig.__dataclass_fields__)
     unknown = set(data) - known
     if unknown:

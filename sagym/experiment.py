@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from sagym.agents.baselines import is_baseline
-from sagym.agents.training import TrainConfig
+from sagym.agents.training import TrainConfig, run_id
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
 
@@ -122,11 +122,6 @@ class CompareConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-def run_id(env: str, reward: str, algo: str, seed: int) -> str:
-    slug = "".join(c if c.isalnum() or c in "_-." else "_" for c in reward.replace("*", "x"))
-    return f"{env.split('/')[-1]}__{slug}__{algo.replace(':', '-')}__{seed}"
 
 
 def design_label(reward: str, algo: str, algos: Sequence[str]) -> str:

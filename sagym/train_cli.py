@@ -24,8 +24,10 @@ def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
 
 
 def add_common_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", default="sagym/Companion-v0", help="environment id")
-    p.add_argument("--algo", default="ppo", help="ppo, a2c, dqn, recurrent_ppo, or a baseline")
+    p.add_argument("--env", default=None, help="environment id (default sagym/Companion-v0)")
+    p.add_argument(
+        "--algo", default=None, help="ppo (default), a2c, dqn, recurrent_ppo, or a baseline"
+    )
     p.add_argument("--steps", type=int, default=None, help="training steps (user-days) per run")
     p.add_argument("--n-envs", type=int, default=None, help="users simulated in parallel")
     p.add_argument("--horizon", type=int, default=None, help="days per episode (default 90)")
@@ -35,8 +37,8 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=None, help="JSON or YAML file of TrainConfig fields")
     p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="algorithm hyperparameter")
     p.add_argument("--user", action="append", metavar="KEY=VALUE", help="pin a user parameter")
-    p.add_argument("--wandb", choices=WANDB_MODES, default="offline", help="W&B mode")
-    p.add_argument("--wandb-project", default="sagym")
+    p.add_argument("--wandb", choices=WANDB_MODES, default=None, help="W&B mode (default offline)")
+    p.add_argument("--wandb-project", default=None, help="W&B project (default sagym)")
     p.add_argument(
         "--import",
         dest="imports",
@@ -68,36 +70,41 @@ def config_from_args(args: argparse.Namespace) -> Any:
         data = load_config(Path(args.resume) / "config.json")
         data["out"] = str(Path(args.resume).parent)
         data["run_name"] = Path(args.resume).name
-        data.pop("n_envs", None) if data.get("n_envs") is None else None
     if args.config:
         data.update(load_config(args.config))
-    mapping = {
-        "env": args.env if args.env != "sagym/Companion-v0" or "env" not in data else None,
-        "reward": getattr(args, "reward", None),
-        "algo": args.algo if args.algo != "ppo" or "algo" not in data else None,
-        "seed": getattr(args, "seed", None),
-        "steps": args.steps,
-        "n_envs": args.n_envs,
-        "horizon": args.horizon,
-        "population": args.population,
-        "eval_users": args.eval_users,
-        "eval_every": args.eval_every,
-        "out": getattr(args, "out", None),
-        "wandb_project": args.wandb_project,
-    }
-    data.update({k: v for k, v in mapping.items() if v is not None})
-    data["wandb"] = args.wandb
-    data["imports"] = list(data.get("imports", [])) + list(args.imports)
+    keys = ("env", "reward", "algo", "seed", "steps", "n_envs", "horizon", "population",
+            "eval_users", "eval_every", "out")  # fmt: skip
+    return TrainConfig.from_dict(merge_options(data, args, keys))
+
+
+def merge_options(
+    data: dict[str, Any], args: argparse.Namespace, keys: tuple[str, ...]
+) -> dict[str, Any]:
+    """A config file's fields overridden by the options given on the command line.
+
+    ``keys`` are copied when given; ``--hp``, ``--user`` and ``--import`` add to the file's
+    hyperparameters, user overrides and imports, so ``sagym train`` and ``sagym compare`` read
+    their options the same way.
+    """
+    merged = dict(data)
+    merged.update({k: getattr(args, k) for k in keys if getattr(args, k, None) is not None})
+    for key in ("wandb", "wandb_project"):
+        if getattr(args, key) is not None:
+            merged[key] = getattr(args, key)
+    merged["imports"] = list(merged.get("imports", [])) + list(args.imports)
     if args.hp:
-        data["hyperparams"] = {**data.get("hyperparams", {}), **parse_assignments(args.hp, "--hp")}
+        merged["hyperparams"] = {
+            **merged.get("hyperparams", {}),
+            **parse_assignments(args.hp, "--hp"),
+        }
     if args.user:
-        data["user_overrides"] = {
-            **data.get("user_overrides", {}),
+        merged["user_overrides"] = {
+            **merged.get("user_overrides", {}),
             **parse_assignments(args.user, "--user"),
         }
     if args.no_progress:
-        data["progress"] = False
-    return TrainConfig.from_dict(data)
+        merged["progress"] = False
+    return merged
 
 
 def run_train(args: argparse.Namespace) -> int:

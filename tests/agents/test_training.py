@@ -104,12 +104,19 @@ def test_resume_continues_a_stopped_run_to_the_requested_steps(tmp_path: Path) -
         wandb="disabled", progress=False, eval_users=16, eval_every=1024,
         hyperparams={"n_steps": 64, "batch_size": 256},
     )  # fmt: skip
-    train(TrainConfig(steps=2048, **base))  # type: ignore[arg-type]
-    result = train(TrainConfig(steps=4096, **base), resume=True)  # type: ignore[arg-type]
-    model = load_algo("ppo", str(result.run_dir / "model.zip"))
+    first = train(TrainConfig(steps=2048, **base))  # type: ignore[arg-type]
+    run_dir = first.run_dir
+    # From the command line, as a user resumes: the saved config, more steps.
+    args = ["train", "--resume", str(run_dir), "--steps", "4096", "--wandb", "disabled"]
+    assert cli_main([*args, "--no-progress"]) == 0
+    model = load_algo("ppo", str(run_dir / "model.zip"))
     assert model.num_timesteps == 4096
-    evals = pd.read_csv(result.run_dir / "eval.csv")
+    evals = pd.read_csv(run_dir / "eval.csv")
     assert evals["global_step"].tolist() == [1024, 2048, 3072, 4096]
+    # The training curve before the stop is kept beside the resumed one.
+    before = pd.read_csv(run_dir / "progress.csv")["time/total_timesteps"]
+    after = pd.read_csv(run_dir / "progress_from_2048.csv")["time/total_timesteps"]
+    assert before.max() == 2048 and after.min() > 2048
 
 
 @pytest.mark.slow
