@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import importlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from sagym.agents.factory import (
 from sagym.agents.vec_env import CompanionSB3VecEnv
 from sagym.envs.core import CompanionCore, CompanionSpec
 from sagym.envs.registration import ENV_IDS
-from sagym.io import atomic_write_csv, atomic_write_json
+from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
 from sagym.tracking import WANDB_MODES, WandbOutputFormat, init_run, scalars
 
@@ -271,8 +270,7 @@ def _learn(
         )
     callback.close()
     model_path = run_dir / "model.zip"
-    model.save(str(run_dir / "model.tmp.zip"))
-    os.replace(run_dir / "model.tmp.zip", model_path)
+    atomic_write_with(model_path, lambda tmp: model.save(str(tmp)), suffix=".zip")
     venv.close()
     return model, model_path
 
@@ -325,9 +323,11 @@ class _TrainingCallback(BaseCallback):
         atomic_write_csv(self.run_dir / "eval.csv", pd.DataFrame(self.rows))
         ckpt = self.run_dir / "checkpoints"
         ckpt.mkdir(exist_ok=True)
-        tmp = ckpt / f"tmp_{self.num_timesteps}.zip"
-        self.model.save(str(tmp))
-        os.replace(tmp, ckpt / f"step_{self.num_timesteps}.zip")
+        atomic_write_with(
+            ckpt / f"step_{self.num_timesteps}.zip",
+            lambda tmp: self.model.save(str(tmp)),
+            suffix=".zip",
+        )
         if self.run is not None:
             logged = {f"eval/{k}": v for k, v in row.items() if k != "global_step"}
             self.run.log({**logged, "global_step": row["global_step"]})

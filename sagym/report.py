@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sagym.io import atomic_write_csv, atomic_write_text
+from sagym.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from sagym.outcomes import HEADLINE_METRICS, METRIC_DIRECTION, OUTCOME_METRICS
 from sagym.stats import improvement_matrix, summarize
 
@@ -29,10 +29,12 @@ def _colours(designs: list[str]) -> dict[str, tuple[float, float, float, float]]
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        atomic_write_with(
+            path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"), suffix=path.suffix
+        )
+    finally:
+        plt.close(fig)
 
 
 def outcome_bars(summary: pd.DataFrame, designs: list[str], path: Path) -> None:

@@ -40,13 +40,22 @@ def test_kernel_matches_the_numpy_reference_day_by_day(population: str) -> None:
             np.testing.assert_allclose(value, getattr(spec.state, name), rtol=0, atol=1e-12)
 
 
+# A few ulp of the largest normal the transform can give (|z| < 9): see the test below.
+NOISE_RTOL = 8 * np.finfo(np.float64).eps
+NOISE_ATOL = 8 * np.finfo(np.float64).eps
+
+
 @settings(max_examples=50, deadline=None)
 @given(key=st.integers(0, 2**64 - 1), day=st.integers(0, 10_000))
 def test_kernel_noise_is_the_documented_noise(key: int, day: int) -> None:
     normals, drift = np.empty(4), np.empty(8)
     kernel.fill_day_noise(np.uint64(key), np.uint64(day), normals, drift)
     want_normals, want_drift = day_noise(np.array([key], dtype=np.uint64), day, 8)
-    assert np.array_equal(normals, want_normals[0])
+    # The uniforms are integer arithmetic: bit-identical everywhere. The normals go through log,
+    # cos and sin, which numpy (SIMD, AVX-512 where the CPU has it) and the compiled kernel (the C
+    # library) each round to within a couple of ulp: the two implementations agree to a tolerance
+    # (docs/user-model.md, "Reproducibility").
+    np.testing.assert_allclose(normals, want_normals[0], rtol=NOISE_RTOL, atol=NOISE_ATOL)
     assert np.array_equal(drift, want_drift[0])
     assert np.all(np.abs(drift) <= np.sqrt(3.0))
 
