@@ -10,7 +10,6 @@ Each name is a registered reward (see :func:`sagym.rewards.list_rewards`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,16 +59,111 @@ class WeightedSum(Reward):
         return {"terms": [(w, r.spec()) for w, r in self.terms]}
 
 
-_TERM = re.compile(
-    r"""\s*(?P<sign>[+-])?\s*
-        (?:(?P<coef>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s*\*?\s*)?
-        (?P<name>[A-Za-z_][\w.]*(?::[A-Za-z_]\w*)?)
-        \s*(?:\((?P<args>[^()]*)\))?\s*""",
-    re.VERBOSE,
-)
+# A spec is read by a hand-written scanner, not a regular expression (the regular expression this
+# replaced backtracked catastrophically: 16,000 spaces took 55 s). The scanner looks at each
+# character a bounded number of times, so a spec of any length is accepted or refused in linear
+# time. The grammar, with ``ws`` any run of whitespace:
+#
+#     spec   := term (sign term)*           only the first term may leave out its sign
+#     term   := ws [sign] ws [number ws ['*'] ws] name ws ['(' args ')'] ws
+#     number := digits ['.' digits] [exp] | '.' digits [exp]     exp := ('e'|'E') ['+'|'-'] digits
+#     name   := (letter | '_') (word | '.')* [':' (letter | '_') word*]
+#     args   := text without '(' or ')': comma-separated key=value literals
+_DIGITS = frozenset("0123456789")
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_SHOWN = 60
+
+
+def _show(text: str) -> str:
+    """``repr(text)``, shortened so that an error about a huge spec still fits on one line."""
+    if len(text) <= _SHOWN:
+        return repr(text)
+    return f"{text[:_SHOWN]!r}... ({len(text)} characters)"
+
+
+def _is_word(char: str) -> bool:
+    return char == "_" or char.isalnum()
+
+
+class _Scanner:
+    """A cursor over a spec string that only ever moves forward."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.end = len(text)
+
+    def peek(self) -> str:
+        """The character under the cursor ('' at the end)."""
+        return self.text[self.pos] if self.pos < self.end else ""
+
+    def skip_space(self) -> None:
+        while self.pos < self.end and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def _digits(self, pos: int) -> int:
+        while pos < self.end and self.text[pos] in _DIGITS:
+            pos += 1
+        return pos
+
+    def number(self) -> float | None:
+        """A coefficient (ASCII digits, optional fraction and exponent), or None if none is here."""
+        start = self.pos
+        pos = self._digits(start)
+        if pos > start:
+            if pos < self.end and self.text[pos] == ".":
+                pos = self._digits(pos + 1)
+        elif self.text.startswith(".", pos) and self._digits(pos + 1) > pos + 1:
+            pos = self._digits(pos + 1)
+        else:
+            return None
+        if pos < self.end and self.text[pos] in "eE":
+            exp = pos + 1
+            if exp < self.end and self.text[exp] in "+-":
+                exp += 1
+            if self._digits(exp) > exp:  # an 'e' not followed by digits starts the name
+                pos = self._digits(exp)
+        self.pos = pos
+        return float(self.text[start:pos])
+
+    def name(self) -> str | None:
+        """A reward name, ``name`` or ``module.path:name``, or None if none is here."""
+        start = self.pos
+        if self.peek() not in _NAME_START:
+            return None
+        pos = start + 1
+        while pos < self.end and (_is_word(self.text[pos]) or self.text[pos] == "."):
+            pos += 1
+        if pos + 1 < self.end and self.text[pos] == ":" and self.text[pos + 1] in _NAME_START:
+            pos += 2
+            while pos < self.end and _is_word(self.text[pos]):
+                pos += 1
+        self.pos = pos
+        return self.text[start:pos]
+
+    def args(self) -> str | None:
+        """The text of ``( ... )`` under the cursor, or None if it is not closed or is nested."""
+        close = self.text.find(")", self.pos + 1)
+        if close < 0:
+            return None
+        inner = self.text[self.pos + 1 : close]
+        if "(" in inner:
+            return None
+        self.pos = close + 1
+        return inner
+
+
+def _cannot_parse(spec: str, scan: _Scanner, expected: str) -> ValueError:
+    rest = spec[scan.pos :]
+    found = _show(rest) if rest else "the end of the spec"
+    return ValueError(
+        f"cannot parse reward spec {_show(spec)}: expected {expected} at position {scan.pos}, "
+        f"found {found}"
+    )
 
 
 def _parse_value(text: str) -> Any:
+    """A parameter value: an int, a float, True/False, or else a string (quotes removed)."""
     text = text.strip()
     for cast in (int, float):
         try:
@@ -81,37 +175,62 @@ def _parse_value(text: str) -> Any:
     return text.strip("'\"")
 
 
-def _parse_args(spec: str, args: str | None) -> dict[str, Any]:
-    if not args or not args.strip():
+def _parse_args(spec: str, args: str) -> dict[str, Any]:
+    if not args.strip():
         return {}
     out: dict[str, Any] = {}
     for item in args.split(","):
         key, sep, value = item.partition("=")
-        if not sep or not key.strip().isidentifier():
+        key = key.strip()
+        if not sep or not key.isidentifier():
             raise ValueError(
-                f"reward spec {spec!r}: arguments must be key=value, got {item.strip()!r}"
+                f"reward spec {_show(spec)}: arguments must be key=value, got {_show(item.strip())}"
             )
-        out[key.strip()] = _parse_value(value)
+        if key in out:
+            raise ValueError(f"reward spec {_show(spec)}: argument {key!r} is given twice")
+        out[key] = _parse_value(value)
     return out
 
 
 def parse_spec(spec: str) -> list[tuple[float, str, dict[str, Any]]]:
-    """Split a spec string into ``(weight, name, params)`` terms."""
-    if not spec or not spec.strip():
+    """Split a spec string into ``(weight, name, params)`` terms, in time linear in its length.
+
+    Parameters are literals only (int, float, bool or string); nothing in a spec is evaluated.
+    """
+    if not isinstance(spec, str):
+        raise ValueError(f"reward spec must be a string; got {type(spec).__name__}")
+    if not spec.strip():
         raise ValueError("reward spec is empty")
+    scan = _Scanner(spec)
     terms: list[tuple[float, str, dict[str, Any]]] = []
-    pos = 0
-    while pos < len(spec):
-        match = _TERM.match(spec, pos)
-        if match is None or match.end() == pos:
-            raise ValueError(f"cannot parse reward spec {spec!r} at position {pos}: {spec[pos:]!r}")
-        if terms and match.group("sign") is None:
-            raise ValueError(f"reward spec {spec!r}: terms must be joined by '+' or '-'")
-        weight = float(match.group("coef")) if match.group("coef") else 1.0
-        if match.group("sign") == "-":
-            weight = -weight
-        terms.append((weight, match.group("name"), _parse_args(spec, match.group("args"))))
-        pos = match.end()
+    while scan.pos < scan.end:
+        scan.skip_space()
+        sign = scan.peek() if scan.peek() in ("+", "-") else ""
+        if sign:
+            scan.pos += 1
+            scan.skip_space()
+        coef = scan.number()
+        if coef is not None:
+            scan.skip_space()
+            if scan.peek() == "*":
+                scan.pos += 1
+                scan.skip_space()
+        name = scan.name()
+        if name is None:
+            expected = "a reward name" if coef is not None else "a coefficient or a reward name"
+            raise _cannot_parse(spec, scan, expected)
+        if terms and not sign:
+            raise ValueError(f"reward spec {_show(spec)}: terms must be joined by '+' or '-'")
+        scan.skip_space()
+        params: dict[str, Any] = {}
+        if scan.peek() == "(":
+            inner = scan.args()
+            if inner is None:
+                raise _cannot_parse(spec, scan, "key=value arguments closed by ')'")
+            params = _parse_args(spec, inner)
+            scan.skip_space()
+        weight = 1.0 if coef is None else coef
+        terms.append((-weight if sign == "-" else weight, name, params))
     return terms
 
 

@@ -24,6 +24,37 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+def offline_settings(mode: str) -> dict[str, Any]:
+    """Make a W&B run of this ``mode`` try no network connection when it is offline.
+
+    What wandb 0.31 reaches for in offline mode, found by tracing ``sagym train`` (``strace -f -e
+    trace=connect``) and by reading wandb's sources, and what turns each off:
+
+    - The process-wide OpenTelemetry proxy (``wandb.analytics``) is built from wandb's global
+      settings, which read ``WANDB_MODE`` from the environment, not from ``wandb.init(mode=...)``.
+      With ``WANDB_MODE`` unset it resolved ``api.forge.coreweave.com`` and POSTed a probe to it
+      from an export thread. ``WANDB_MODE`` is therefore set in ``os.environ`` before wandb is
+      first used (a spawned worker inherits it), and ``WANDB_ERROR_REPORTING=false`` turns the
+      Python telemetry recorder into a no-op.
+    - The Go service ``wandb-core`` reports its own errors and metrics (Sentry, OTLP) unless it is
+      started with ``--no-observability``, which wandb passes exactly when
+      ``WANDB_ERROR_REPORTING`` is false (``sdk/lib/service/service_process.py``).
+    - ``x_disable_machine_info``: wandb-core's environment probes (cloud instance metadata over
+      HTTP: CoreWeave's 169.254.169.254, and in later versions metadata.google.internal) run only
+      without it; it also keeps the host name out of run records that people share.
+    - ``x_disable_stats``: no system-metrics sampler, which would also scrape any OpenMetrics HTTP
+      endpoints configured through ``WANDB_X_STATS_OPEN_METRICS_ENDPOINTS``.
+
+    Kept: git (``git rev-parse`` and ``git diff`` read the local repository only; the commit is
+    useful provenance) and run metadata (local). Online runs keep wandb's defaults.
+    """
+    os.environ["WANDB_MODE"] = mode
+    if mode != "offline":
+        return {}
+    os.environ["WANDB_ERROR_REPORTING"] = "false"
+    return {"x_disable_machine_info": True, "x_disable_stats": True}
+
+
 def init_run(
     *,
     mode: str,
@@ -39,6 +70,7 @@ def init_run(
     check_mode(mode)
     if mode == "disabled":
         return None
+    network = offline_settings(mode)  # before wandb's first use: see offline_settings
     import wandb
 
     directory = Path(directory)
@@ -54,7 +86,7 @@ def init_run(
         mode=mode,  # type: ignore[arg-type]
         job_type=job_type,
         reinit="finish_previous",
-        settings=wandb.Settings(console="off", silent=True),
+        settings=wandb.Settings(console="off", silent=True, **network),
     )
     run.define_metric("global_step")
     run.define_metric("*", step_metric="global_step")
