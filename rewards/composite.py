@@ -10,6 +10,7 @@ Each name is a registered reward (see :func:`sagym.rewards.list_rewards`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -72,6 +73,7 @@ class WeightedSum(Reward):
 _DIGITS = frozenset("0123456789")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _SHOWN = 60
+_FLOAT_MAX = sys.float_info.max
 
 
 def _show(text: str) -> str:
@@ -167,9 +169,12 @@ def _parse_value(text: str) -> Any:
     text = text.strip()
     for cast in (int, float):
         try:
-            return cast(text)
+            value = cast(text)
         except ValueError:
-            pass
+            continue
+        # An integer too large for a float reads as the float it overflows to (inf), so a
+        # reward's own range check names it instead of numpy failing on a huge int.
+        return float(text) if isinstance(value, int) and abs(value) > _FLOAT_MAX else value
     if text in ("True", "False"):
         return text == "True"
     return text.strip("'\"")
