@@ -32,13 +32,13 @@ def offline_settings(mode: str) -> dict[str, Any]:
 
     - The process-wide OpenTelemetry proxy (``wandb.analytics``) is built from wandb's global
       settings, which read ``WANDB_MODE`` from the environment, not from ``wandb.init(mode=...)``.
-      With ``WANDB_MODE`` unset it resolved ``api.forge.coreweave.com`` and POSTed a probe to it
-      from an export thread. ``WANDB_MODE`` is therefore set in ``os.environ`` before wandb is
-      first used (a spawned worker inherits it), and ``WANDB_ERROR_REPORTING=false`` turns the
-      Python telemetry recorder into a no-op.
-    - The Go service ``wandb-core`` reports its own errors and metrics (Sentry, OTLP) unless it is
-      started with ``--no-observability``, which wandb passes exactly when
-      ``WANDB_ERROR_REPORTING`` is false (``sdk/lib/service/service_process.py``).
+      With ``WANDB_MODE`` unset, an export thread looked up ``api.forge.coreweave.com`` to POST
+      a probe to it. ``WANDB_MODE`` is therefore set in ``os.environ`` before wandb is first used
+      (a spawned worker inherits it), and ``WANDB_ERROR_REPORTING=false`` turns the Python
+      telemetry recorder into a no-op.
+    - The Go service ``wandb-core`` exports its own telemetry (OTLP over HTTP) unless it is started
+      with ``--no-observability``, which wandb passes exactly when ``WANDB_ERROR_REPORTING`` is
+      false (``sdk/lib/service/service_process.py``).
     - ``x_disable_machine_info``: wandb-core's environment probes (cloud instance metadata over
       HTTP: CoreWeave's 169.254.169.254, and in later versions metadata.google.internal) run only
       without it; it also keeps the host name out of run records that people share.
@@ -47,6 +47,11 @@ def offline_settings(mode: str) -> dict[str, Any]:
 
     Kept: git (``git rev-parse`` and ``git diff`` read the local repository only; the commit is
     useful provenance) and run metadata (local). Online runs keep wandb's defaults.
+
+    Checked with ``strace -f -e trace=connect`` over ``sagym train`` and ``sagym compare``
+    (wandb-core included): with these settings every connect is to a Unix socket, and
+    ``sagym train`` completes inside ``unshare -n`` (no network at all) without waiting.
+    ``tests/core/test_offline_network.py`` blocks non-local sockets in every Python process.
     """
     os.environ["WANDB_MODE"] = mode
     if mode != "offline":
