@@ -25,7 +25,6 @@ from stable_baselines3.common.callbacks import BaseCallback
 from sagym.agents.baselines import is_baseline, make_baseline
 from sagym.agents.factory import DEFAULT_N_ENVS, load_algo, make_algo, resolve_hyperparams
 from sagym.agents.vec_env import CompanionSB3VecEnv
-from sagym.envs.core import CompanionCore, CompanionSpec
 from sagym.config_checks import (
     check_algo,
     check_env,
@@ -52,6 +51,7 @@ from sagym.config_fields import (
     one_line_errors,
     read_mapping,
 )
+from sagym.envs.core import CompanionCore, CompanionSpec
 from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
 from sagym.tracking import WandbOutputFormat, init_run, scalars
@@ -197,7 +197,7 @@ def check_hyperparams(algo: str, n_envs: int, hyperparams: Mapping[str, Any]) ->
                 f"{did_you_mean(name, accepted)}; known: {', '.join(sorted(accepted))}"
             )
     given = ", ".join(f"{k}={v!r}" for k, v in hyperparams.items()) or "the defaults"
-    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
     venv = CompanionSB3VecEnv(n_envs, seed=0)
     try:
         with warnings.catch_warnings():
@@ -205,11 +205,13 @@ def check_hyperparams(algo: str, n_envs: int, hyperparams: Mapping[str, Any]) ->
             model = make_algo(algo, venv, 0, dict(hyperparams))
     except (AssertionError, ValueError, TypeError, RuntimeError) as err:
         message = " ".join(str(err).split()).removeprefix(f"bad hyperparameter for {algo}: ")
-        raise ConfigError(f"hyperparams: {algo} refuses {given} with n_envs={n_envs}: {message}")
+        raise ConfigError(
+            f"hyperparams: {algo} refuses {given} with n_envs={n_envs}: {message}"
+        ) from None
     finally:
         venv.close()
         random.setstate(states[0])
-        np.random.set_state(states[1])
+        np.random.set_state(states[1])  # noqa: NPY002
         torch.set_rng_state(states[2])
     batch, n_steps = getattr(model, "batch_size", None), getattr(model, "n_steps", None)
     if hasattr(model, "rollout_buffer") and batch and n_steps:

@@ -118,9 +118,10 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
             )
         bad = np.flatnonzero((given.reshape(-1) < 0) | (given.reshape(-1) >= N_BEHAVIOURS))
         if bad.size:
+            first = int(bad[0])
             raise ValueError(
-                f"actions must be integers in 0..{N_BEHAVIOURS - 1}; got {given.reshape(-1)[bad[0]]}"
-                f" for user {bad[0]}"
+                f"actions must be integers in 0..{N_BEHAVIOURS - 1}; got "
+                f"{given.reshape(-1)[first]} for user {first}"
             )
         sig, reward, terminated, truncated, components = self.core.step(given)
         infos = self._infos(sig, components) if self._info_signals else {}

@@ -51,8 +51,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
     return CompareConfig.from_dict(merged)
 
 
-def run_compare(args: argparse.Namespace) -> int:
-    return report_errors("sagym compare", lambda: _compare(args))
+def run_compare(args: argparse.Namespace, prog: str = "sagym compare") -> int:
+    return report_errors(prog, lambda: _compare(args))
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -85,4 +85,4 @@ def _compare(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="compare.py", description="Compare sagym reward designs.")
     add_compare_arguments(parser)
-    return run_compare(parser.parse_args(argv))
+    return run_compare(parser.parse_args(argv), prog=parser.prog)

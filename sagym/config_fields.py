@@ -102,6 +102,7 @@ Number = typing.Annotated[float, BeforeValidator(_number)]
 Text = typing.Annotated[str, BeforeValidator(_no_nul), Field(min_length=1)]
 TextList = typing.Annotated[list[Text], BeforeValidator(_string_list)]
 
+
 def _folder_name(value: Any) -> Any:
     if isinstance(value, str) and (value in (".", "..") or "/" in value or "\\" in value):
         raise PydanticCustomError("folder_name", "not a folder name")
@@ -110,9 +111,7 @@ def _folder_name(value: Any) -> Any:
 
 #: One folder name: no path separators, so a run cannot land outside its parent folder.
 FolderName = typing.Annotated[Text, BeforeValidator(_folder_name)]
-NonEmptyTextList = typing.Annotated[
-    list[Text], BeforeValidator(_string_list), Field(min_length=1)
-]
+NonEmptyTextList = typing.Annotated[list[Text], BeforeValidator(_string_list), Field(min_length=1)]
 
 
 # ----------------------------------------------------------------------------------- error lines
@@ -191,9 +190,7 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 def unknown_field_message(name: str, known: Iterable[str], what: str) -> str:
     known = sorted(known)
-    return (
-        f"unknown {what} field {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
-    )
+    return f"unknown {what} field {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
 
 
 def check_known_fields(data: Mapping[Any, Any], known: Iterable[str], what: str) -> None:
@@ -213,11 +210,11 @@ def one_line_errors(cls: C) -> C:
     ``ConfigError`` is a ``ValueError``, like ``ValidationError``, so callers that catch
     ``ValueError`` keep working; the original report stays attached as ``__cause__``.
     """
-    init = cls.__init__
+    init = vars(cls)["__init__"]
     names = list(getattr(cls, "__dataclass_fields__", {}))
 
     @functools.wraps(init)
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:  # noqa: N807
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
             init(self, *args, **kwargs)
         except ValidationError as err:
@@ -271,12 +268,14 @@ def read_mapping(path: str | Path, flag: str) -> dict[Any, Any]:
         import yaml
 
         try:
-            data = yaml.load(text, Loader=_Yaml12Loader.get())  # noqa: S506 (a SafeLoader)
+            data = yaml.load(text, Loader=_Yaml12Loader.get())
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-            raise ConfigError(f"{flag}: {str(path)!r} is not valid YAML{where}: {problem}") from None
+            raise ConfigError(
+                f"{flag}: {str(path)!r} is not valid YAML{where}: {problem}"
+            ) from None
     else:
         try:
             data = json.loads(text) if text.strip() else None
@@ -303,6 +302,8 @@ def import_modules(modules: Iterable[str]) -> None:
     import importlib
 
     for module in modules:
+        if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", module):
+            raise ConfigError(f"imports: {module!r} is not a module name (such as my_rewards)")
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -590,9 +591,9 @@ __all__ = [
     "MAX_SEEDS",
     "MAX_STEPS",
     "MAX_USERS",
-    "FolderName",
     "WANDB_MODES",
     "ConfigError",
+    "FolderName",
     "Integer",
     "NonEmptyTextList",
     "Number",

@@ -134,7 +134,9 @@ class CompareConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> CompareConfig:
         """A comparison from a mapping of fields (an experiment file), checked."""
         if not isinstance(data, Mapping):
-            raise ConfigError(f"an experiment must be a mapping of fields; got {type(data).__name__}")
+            raise ConfigError(
+                f"an experiment must be a mapping of fields; got {type(data).__name__}"
+            )
         check_known_fields(data, cls.__dataclass_fields__, "experiment")
         return cls(**dict(data))
 

@@ -78,8 +78,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
     return config
 
 
-def run_train(args: argparse.Namespace) -> int:
-    return report_errors("sagym train", lambda: _train(args))
+def run_train(args: argparse.Namespace, prog: str = "sagym train") -> int:
+    return report_errors(prog, lambda: _train(args))
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -103,4 +103,4 @@ def _train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="train.py", description="Train one sagym agent.")
     add_train_arguments(parser)
-    return run_train(parser.parse_args(argv))
+    return run_train(parser.parse_args(argv), prog=parser.prog)
