@@ -539,8 +539,11 @@ def config_data(
             previous = merged.get(name)
             merged[name] = {**previous, **given} if isinstance(previous, dict) else given
         elif name in added:
-            previous = merged.get(name)
-            merged[name] = [*(previous if isinstance(previous, list) else []), *value]
+            previous = merged.get(name) or []
+            if isinstance(previous, str):
+                previous = [previous]
+            # A value of the wrong type is kept as it is, for the config to report.
+            merged[name] = [*previous, *value] if isinstance(previous, list) else previous
         else:
             merged[name] = value
     return merged

@@ -220,8 +220,28 @@ def test_fuzzed_reward_specs_on_the_command_line_give_a_config_or_one_clear_line
 ) -> None:
     parser = _parser(add_train_arguments)
     try:
-        config = train_config(parser.parse_args(["--reward", spec, "--steps", "1000"]))
+        config = train_config(parser.parse_args([f"--reward={spec}", "--steps", "1000"]))
     except ConfigError as err:
         assert str(err) and "\n" not in str(err)
         return
     assert config.reward == spec
+
+
+@pytest.mark.parametrize(
+    ("given", "outcome"),
+    [("json", ["json", "csv"]), (["json"], ["json", "csv"]), (None, ["csv"]),
+     (5, "imports must be a list; got 5"),
+     ({"a": 1}, "imports must be a list; got {'a': 1}")],
+)  # fmt: skip
+def test_imports_of_the_file_and_the_command_line_add_up(
+    given: Any, outcome: Any, tmp_path: Path
+) -> None:
+    spec = tmp_path / "grid.json"
+    spec.write_text(json.dumps({"imports": given}))
+    args = _parser(add_compare_arguments).parse_args(["--experiment", str(spec), "--import", "csv"])
+    if isinstance(outcome, list):
+        assert compare_config(args).imports == outcome
+    else:
+        with pytest.raises(ConfigError) as err:
+            compare_config(args)
+        assert str(err.value) == outcome
