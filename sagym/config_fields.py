@@ -37,13 +37,14 @@ MAX_SEEDS = 1000
 MAX_SEED = 2**32 - 1
 #: Training steps and evaluation intervals: a trillion user-days.
 MAX_STEPS = 10**12
-#: Users simulated at once (``n_envs``, ``eval_users``): a million users' state fits in memory.
+#: Users simulated at once (``n_envs``, ``eval_users``): a bound that catches a typo before it
+#: asks the simulator for arrays no workstation holds.
 MAX_USERS = 1_000_000
 #: Days per episode: ten years (the simulator's own bound).
 MAX_HORIZON = 3650
 
-WANDB_MODES = ("offline", "online", "disabled")
 WandbMode = Literal["offline", "online", "disabled"]
+WANDB_MODES: tuple[str, ...] = typing.get_args(WandbMode)
 
 
 class ConfigError(ValueError):
