@@ -11,42 +11,67 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from stable_baselines3.common.callbacks import BaseCallback
 
 from sagym.agents.baselines import is_baseline, make_baseline
-from sagym.agents.factory import (
-    DEFAULT_N_ENVS,
-    list_algos,
-    load_algo,
-    make_algo,
-    resolve_hyperparams,
-)
+from sagym.agents.factory import DEFAULT_N_ENVS, load_algo, make_algo, resolve_hyperparams
 from sagym.agents.vec_env import CompanionSB3VecEnv
+from sagym.config_checks import (
+    check_algo,
+    check_env,
+    check_population,
+    check_reward,
+    check_user,
+)
+from sagym.config_fields import (
+    MAX_HORIZON,
+    MAX_SEED,
+    MAX_STEPS,
+    MAX_USERS,
+    ConfigError,
+    FolderName,
+    Integer,
+    Number,
+    Text,
+    TextList,
+    WandbMode,
+    check_known_fields,
+    check_output_folder,
+    did_you_mean,
+    import_modules,
+    one_line_errors,
+    read_mapping,
+)
 from sagym.envs.core import CompanionCore, CompanionSpec
-from sagym.envs.registration import ENV_IDS
 from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
-from sagym.tracking import WANDB_MODES, WandbOutputFormat, init_run, scalars
+from sagym.tracking import WandbOutputFormat, init_run, scalars
 
 
-@dataclass
+@one_line_errors
+@pydantic_dataclass(config=ConfigDict(extra="forbid"))
 class TrainConfig:
     """One training run.
+
+    A pydantic dataclass: every field is checked (and unambiguous spellings such as ``"1e5"``
+    coerced) when the config is built; :meth:`validate` repeats the checks after edits and builds
+    the algorithm once to catch hyperparameters SB3 refuses. The command-line flags of
+    ``sagym train`` are derived from these fields and their lines below.
 
     Attributes:
         env: registered environment id.
         reward: reward name or composite spec the agent is trained on.
-        algo: ``ppo``, ``a2c``, ``dqn``, ``recurrent_ppo``, or a scripted baseline
-            (``random``, ``heuristic``, ``greedy``, ``fixed:<behaviour>``; no training).
+        algo: ppo, a2c, dqn, recurrent_ppo, or a scripted baseline (random, heuristic, greedy,
+            fixed:<behaviour>; no training).
         seed: seed of the agent and of the training users.
         steps: environment steps (user-days) to train for.
         n_envs: users simulated in parallel (default per algorithm).
@@ -58,61 +83,58 @@ class TrainConfig:
         eval_every: evaluate every this many steps during training (0: only at the end).
         eval_seed: seed of the held-out users (the same for every run of a comparison).
         out: parent folder of the run folder.
-        run_name: run folder name (default ``env__reward__algo__seed__time``).
-        wandb: ``offline`` (default), ``online`` or ``disabled``.
+        run_name: run folder name (default env__reward__algo__seed__time).
+        wandb: W&B mode.
         wandb_project: W&B project.
         wandb_group: W&B group (default: the reward design).
-        wandb_dir: folder under which W&B writes ``wandb/`` (default: the run folder).
+        wandb_dir: folder under which W&B writes wandb/ (default: the run folder).
         torch_threads: torch threads (1: processes side by side do not fight over cores).
         progress: show a progress bar.
         imports: modules to import first (user rewards and populations register themselves).
     """
 
-    env: str = "sagym/Companion-v0"
-    reward: str = "engagement"
-    algo: str = "ppo"
-    seed: int = 0
-    steps: int = 100_000
-    n_envs: int | None = None
-    horizon: int = 90
-    population: str = "default"
-    user_overrides: dict[str, float] = field(default_factory=dict)
+    env: Text = "sagym/Companion-v0"
+    reward: Text = "engagement"
+    algo: Text = "ppo"
+    seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
+    steps: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 100_000
+    n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
+    horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
+    population: Text = "default"
+    user_overrides: dict[str, Number] = field(default_factory=dict)
     hyperparams: dict[str, Any] = field(default_factory=dict)
-    eval_users: int = 256
-    eval_every: int = 0
-    eval_seed: int = 0
-    out: str = "runs"
-    run_name: str | None = None
-    wandb: str = "offline"
-    wandb_project: str = "sagym"
-    wandb_group: str | None = None
-    wandb_dir: str | None = None
-    torch_threads: int = 1
+    eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
+    eval_every: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 0
+    eval_seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
+    out: Text = "runs"
+    run_name: FolderName | None = None
+    wandb: WandbMode = "offline"
+    wandb_project: Text = "sagym"
+    wandb_group: Text | None = None
+    wandb_dir: Text | None = None
+    torch_threads: Annotated[Integer, Field(ge=1, le=1024)] = 1
     progress: bool = True
-    imports: list[str] = field(default_factory=list)
+    imports: TextList = field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _registered(self) -> TrainConfig:
+        """Names checked against the registries, once the user's modules have registered."""
+        import_modules(self.imports)
+        check_env(self.env)
+        check_algo(self.algo)
+        check_reward(self.reward)
+        check_population(self.population)
+        check_user(self.horizon, self.population, self.reward, self.user_overrides)
+        if self.steps == 0 and not is_baseline(self.algo):
+            raise ValueError(f"steps must be >= 1 to train {self.algo}; got 0")
+        return self
 
     def validate(self) -> None:
-        for module in self.imports:
-            importlib.import_module(module)
-        if self.env not in ENV_IDS:
-            raise ValueError(f"env must be one of {', '.join(ENV_IDS)}; got {self.env!r}")
-        if not (self.algo in list_algos() or is_baseline(self.algo)):
-            raise ValueError(
-                f"algo must be one of {', '.join(list_algos())} or a baseline "
-                f"(random, heuristic, greedy, fixed:<behaviour>); got {self.algo!r}"
-            )
-        if self.wandb not in WANDB_MODES:
-            raise ValueError(f"wandb must be one of {', '.join(WANDB_MODES)}; got {self.wandb!r}")
-        for name, value, low in (("steps", self.steps, 0), ("eval_users", self.eval_users, 1)):
-            if not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-        if self.n_envs is not None and self.n_envs < 1:
-            raise ValueError(f"n_envs must be >= 1; got {self.n_envs}")
-        if self.eval_every < 0:
-            raise ValueError(f"eval_every must be >= 0; got {self.eval_every}")
-        self.spec()  # validates reward, population, horizon and overrides
+        """Every check again (fields may have been edited), the hyperparameters and ``out``."""
+        TrainConfig.from_dict(self.to_dict())
         if not is_baseline(self.algo):
-            resolve_hyperparams(self.algo, self.hyperparams)
+            check_hyperparams(self.algo, self.resolved_n_envs(), self.hyperparams)
+        check_output_folder(self.out)
 
     def spec(self) -> CompanionSpec:
         """The environment arguments of this run, checked by building them once."""
@@ -138,11 +160,71 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown config field(s) {sorted(unknown)}; known: {sorted(known)}")
+        """A config from a mapping of fields (a config file, ``config.json``), checked."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a config must be a mapping of fields; got {type(data).__name__}")
+        check_known_fields(data, cls.__dataclass_fields__, "config")
         return cls(**dict(data))
+
+
+def check_hyperparams(algo: str, n_envs: int, hyperparams: Mapping[str, Any]) -> None:
+    """Refuse hyperparameters SB3 would refuse, by building the algorithm once on ``n_envs`` users.
+
+    Unknown names are refused with the closest known one; SB3's assertions and type errors are
+    rephrased as one line; a ``batch_size`` smaller than ``n_steps * n_envs`` that does not
+    divide it (SB3 only warns, then trains on a truncated mini-batch) is refused. Global random
+    states are restored afterwards, and each combination is built once per process.
+    """
+    key = f"{algo}|{n_envs}|{sorted(hyperparams.items(), key=lambda kv: kv[0])!r}"
+    if key in _CHECKED_HYPERPARAMS:
+        return
+    import inspect
+    import random
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from sagym.agents.factory import ALGOS
+
+    accepted = set(inspect.signature(ALGOS[algo].__init__).parameters)
+    accepted -= {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log",
+                 "_init_setup_model"}  # fmt: skip
+    for name in hyperparams:
+        if name not in accepted:
+            raise ConfigError(
+                f"hyperparams: {algo} has no hyperparameter {name!r}"
+                f"{did_you_mean(name, accepted)}; known: {', '.join(sorted(accepted))}"
+            )
+    given = ", ".join(f"{k}={v!r}" for k, v in hyperparams.items()) or "the defaults"
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
+    venv = CompanionSB3VecEnv(n_envs, seed=0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = make_algo(algo, venv, 0, dict(hyperparams))
+    except (AssertionError, ValueError, TypeError, RuntimeError) as err:
+        message = " ".join(str(err).split()).removeprefix(f"bad hyperparameter for {algo}: ")
+        raise ConfigError(
+            f"hyperparams: {algo} refuses {given} with n_envs={n_envs}: {message}"
+        ) from None
+    finally:
+        venv.close()
+        random.setstate(states[0])
+        np.random.set_state(states[1])  # noqa: NPY002
+        torch.set_rng_state(states[2])
+    batch, n_steps = getattr(model, "batch_size", None), getattr(model, "n_steps", None)
+    if hasattr(model, "rollout_buffer") and batch and n_steps:
+        buffer = n_steps * n_envs
+        if batch < buffer and buffer % batch:
+            raise ConfigError(
+                f"hyperparams: batch_size={batch} must divide n_steps*n_envs = "
+                f"{n_steps}*{n_envs} = {buffer} (or be at least it)"
+            )
+    _CHECKED_HYPERPARAMS.add(key)
+
+
+_CHECKED_HYPERPARAMS: set[str] = set()
 
 
 def run_id(env: str, reward: str, algo: str, seed: int) -> str:
@@ -337,18 +419,9 @@ class _TrainingCallback(BaseCallback):
             self.bar.close()
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """A config file (JSON or YAML) as a dict."""
-    text = Path(path).read_text()
-    if str(path).endswith((".yaml", ".yml")):
-        import yaml
-
-        data = yaml.safe_load(text)
-    else:
-        data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"config file {path} must hold a mapping of TrainConfig fields")
-    return data
+def load_config(path: str | Path, flag: str = "--config") -> dict[str, Any]:
+    """A config file (JSON, or YAML by extension) as a dict; every unusable file is one line."""
+    return read_mapping(path, flag)
 
 
 __all__ = ["TrainConfig", "TrainResult", "load_config", "train"]

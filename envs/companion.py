@@ -166,12 +166,15 @@ class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
     def step(
         self, action: np.int64 | int
     ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        if not self.action_space.contains(np.int64(action)):
+        given = np.asarray(action)
+        # Integers only (Python, numpy scalars, 0-d arrays): a float such as 1.5 is not silently
+        # truncated to a behaviour, and a bool is not an action.
+        if given.shape != () or given.dtype.kind not in "iu" or not 0 <= given < N_BEHAVIOURS:
             raise ValueError(
-                f"action must be an integer in [0, {N_BEHAVIOURS - 1}]; got {action!r}"
+                f"action must be an integer in 0..{N_BEHAVIOURS - 1} (a behaviour); got {action!r}"
             )
         sig, reward, terminated, truncated, components = self.core.step(
-            np.array([int(action)], dtype=np.int64)
+            np.array([int(given)], dtype=np.int64)
         )
         info = info_for_user(self.core, sig, components, 0)
         self._last_info = info

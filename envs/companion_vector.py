@@ -110,7 +110,20 @@ class CompanionVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArr
     ]:
         if self._bases is None:
             raise RuntimeError("call reset() before step()")
-        sig, reward, terminated, truncated, components = self.core.step(np.asarray(actions))
+        given = np.asarray(actions)
+        if given.dtype.kind not in "iu" or given.size != self.num_envs:
+            raise ValueError(
+                f"actions must be {self.num_envs} integers in 0..{N_BEHAVIOURS - 1}, one per "
+                f"user; got {given.dtype} of shape {given.shape}"
+            )
+        bad = np.flatnonzero((given.reshape(-1) < 0) | (given.reshape(-1) >= N_BEHAVIOURS))
+        if bad.size:
+            first = int(bad[0])
+            raise ValueError(
+                f"actions must be integers in 0..{N_BEHAVIOURS - 1}; got "
+                f"{given.reshape(-1)[first]} for user {first}"
+            )
+        sig, reward, terminated, truncated, components = self.core.step(given)
         infos = self._infos(sig, components) if self._info_signals else {}
         done = terminated | truncated
         if done.any():

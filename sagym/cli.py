@@ -38,7 +38,9 @@ def _rewards(_: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from sagym.config_fields import OneLineParser
+
+    parser = OneLineParser(
         prog="sagym",
         description=(
             "sagym: a reinforcement-learning testbed for nonstationary preference rewards. "

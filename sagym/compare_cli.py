@@ -11,61 +11,60 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sagym.tracking import WANDB_MODES
+from sagym.config_fields import (
+    OneLineParser,
+    add_config_arguments,
+    check_output_folder,
+    config_data,
+    importable_from_cwd,
+    report_errors,
+)
+
+#: Flags whose names are not the field's name in kebab case.
+FLAGS = {
+    "envs": "--env",
+    "algos": "--algo",
+    "hyperparams": "--hp",
+    "user_overrides": "--user",
+    "imports": "--import",
+}
 
 
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rewards", nargs="+", default=None, help="reward designs (names or specs)")
-    p.add_argument(
-        "--baselines", nargs="*", default=None, help="scripted baselines (default: random)"
-    )
-    p.add_argument("--env", dest="envs", nargs="+", default=None, help="environment ids")
-    p.add_argument("--algo", dest="algos", nargs="+", default=None, help="algorithms")
-    p.add_argument("--seeds", type=int, default=None, help="seeds per design (default 5)")
-    p.add_argument("--steps", type=int, default=None, help="training steps per run (default 100k)")
-    p.add_argument("--n-envs", type=int, default=None)
-    p.add_argument("--horizon", type=int, default=None)
-    p.add_argument("--population", default=None)
-    p.add_argument("--eval-users", type=int, default=None)
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
-    p.add_argument("--out", default=None, help="output folder (default results/default)")
-    p.add_argument("--experiment", default=None, help="JSON or YAML file of CompareConfig fields")
-    p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="algorithm hyperparameter")
-    p.add_argument("--user", action="append", metavar="KEY=VALUE", help="pin a user parameter")
-    p.add_argument("--wandb", choices=WANDB_MODES, default=None, help="W&B mode (default offline)")
-    p.add_argument("--wandb-project", default=None, help="W&B project (default sagym)")
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE")
-    p.add_argument("--no-progress", action="store_true")
+    from sagym.experiment import CompareConfig
+
+    add_config_arguments(p, CompareConfig, FLAGS)
+    p.add_argument("--experiment", default=None, metavar="FILE",
+                   help="JSON or YAML file of these fields; flags given override it")  # fmt: skip
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
+    """The checked :class:`CompareConfig` of the command line: the experiment file, then flags."""
     from sagym.agents.training import load_config
     from sagym.experiment import CompareConfig
-    from sagym.train_cli import merge_options
 
-    data: dict[str, Any] = load_config(args.experiment) if args.experiment else {}
-    keys = ("rewards", "baselines", "envs", "algos", "seeds", "steps", "n_envs", "horizon",
-            "population", "eval_users", "jobs", "out")  # fmt: skip
-    data = merge_options(data, args, keys)
-    known = set(CompareConfig.__dataclass_fields__)
-    unknown = set(data) - known
-    if unknown:
-        raise ValueError(f"unknown experiment field(s) {sorted(unknown)}; known: {sorted(known)}")
-    return CompareConfig(**data)
+    experiment = getattr(args, "experiment", None)
+    data = load_config(experiment, "--experiment") if experiment is not None else {}
+    merged = config_data(args, CompareConfig, data, FLAGS)
+    if merged.get("imports"):
+        importable_from_cwd()
+    return CompareConfig.from_dict(merged)
 
 
-def run_compare(args: argparse.Namespace) -> int:
+def run_compare(args: argparse.Namespace, prog: str = "sagym compare") -> int:
+    return report_errors(prog, lambda: _compare(args))
+
+
+def _compare(args: argparse.Namespace) -> int:
     from sagym.experiment import run_grid
     from sagym.report import build_report
     from sagym.tracking import log_comparison
 
     started = time.perf_counter()
-    try:
-        config = config_from_args(args)
-        grid = run_grid(config)
-    except ValueError as err:
-        print(f"sagym compare: error: {err}")
-        return 2
+    config = config_from_args(args)
+    check_output_folder(config.out)
+    config.cells()  # every cell checked, hyperparameters included, before any folder is made
+    grid = run_grid(config)
     out = Path(config.out)
     summary, table = build_report(grid.results, grid.trajectories, out)
     wandb_dir = log_comparison(config, grid.results, summary, out)
@@ -84,6 +83,6 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="compare.py", description="Compare sagym reward designs.")
+    parser = OneLineParser(prog="compare.py", description="Compare sagym reward designs.")
     add_compare_arguments(parser)
-    return run_compare(parser.parse_args(argv))
+    return run_compare(parser.parse_args(argv), prog=parser.prog)

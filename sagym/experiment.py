@@ -18,16 +18,43 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from sagym.agents.baselines import is_baseline
 from sagym.agents.training import TrainConfig, run_id
+from sagym.config_checks import (
+    check_algo,
+    check_baseline,
+    check_env,
+    check_population,
+    check_reward,
+    check_user,
+)
+from sagym.config_fields import (
+    MAX_HORIZON,
+    MAX_SEED,
+    MAX_SEEDS,
+    MAX_STEPS,
+    MAX_USERS,
+    ConfigError,
+    Integer,
+    NonEmptyTextList,
+    Number,
+    Text,
+    TextList,
+    WandbMode,
+    check_known_fields,
+    import_modules,
+    one_line_errors,
+)
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
 
@@ -35,16 +62,20 @@ DEFAULT_REWARDS = ("engagement", "satisfaction", "need_support")
 DEFAULT_BASELINES = ("random",)
 
 
-@dataclass
+@one_line_errors
+@pydantic_dataclass(config=ConfigDict(extra="forbid"))
 class CompareConfig:
     """A comparison of reward designs.
 
+    A pydantic dataclass, checked when built like :class:`TrainConfig`; the flags of
+    ``sagym compare`` and the fields an experiment file may hold are derived from it.
+
     Attributes:
         rewards: reward designs (names or composite specs) to train on.
-        baselines: scripted baselines evaluated beside them (``random``, ``heuristic``, ...).
+        baselines: scripted baselines evaluated beside them (random, heuristic, ...).
         envs: environment ids.
         algos: learning algorithms.
-        seeds: number of seeds (0, 1, ..., seeds - 1).
+        seeds: number of seeds (0, 1, ..., seeds - 1), at most 1000.
         steps: training steps per run.
         n_envs: users simulated in parallel per run (default per algorithm).
         horizon: days per episode.
@@ -55,38 +86,63 @@ class CompareConfig:
         user_overrides: user parameters pinned for every user.
         out: output folder.
         jobs: worker processes (default: the number of cores).
-        wandb: ``offline``, ``online`` or ``disabled``.
+        wandb: W&B mode.
         wandb_project: W&B project.
         imports: modules to import in every worker (user rewards, populations).
         progress: show a progress bar over the grid.
     """
 
-    rewards: list[str] = field(default_factory=lambda: list(DEFAULT_REWARDS))
-    baselines: list[str] = field(default_factory=lambda: list(DEFAULT_BASELINES))
-    envs: list[str] = field(default_factory=lambda: ["sagym/Companion-v0"])
-    algos: list[str] = field(default_factory=lambda: ["ppo"])
-    seeds: int = 5
-    steps: int = 100_000
-    n_envs: int | None = None
-    horizon: int = 90
-    population: str = "default"
-    eval_users: int = 256
-    eval_seed: int = 0
+    rewards: TextList = field(default_factory=lambda: list(DEFAULT_REWARDS))
+    baselines: TextList = field(default_factory=lambda: list(DEFAULT_BASELINES))
+    envs: NonEmptyTextList = field(default_factory=lambda: ["sagym/Companion-v0"])
+    algos: NonEmptyTextList = field(default_factory=lambda: ["ppo"])
+    seeds: Annotated[Integer, Field(ge=1, le=MAX_SEEDS)] = 5
+    steps: Annotated[Integer, Field(ge=1, le=MAX_STEPS)] = 100_000
+    n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
+    horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
+    population: Text = "default"
+    eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
+    eval_seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
     hyperparams: dict[str, Any] = field(default_factory=dict)
-    user_overrides: dict[str, float] = field(default_factory=dict)
-    out: str = "results/default"
-    jobs: int | None = None
-    wandb: str = "offline"
-    wandb_project: str = "sagym"
-    imports: list[str] = field(default_factory=list)
+    user_overrides: dict[str, Number] = field(default_factory=dict)
+    out: Text = "results/default"
+    jobs: Annotated[Integer, Field(ge=1, le=1024)] | None = None
+    wandb: WandbMode = "offline"
+    wandb_project: Text = "sagym"
+    imports: TextList = field(default_factory=list)
     progress: bool = True
+
+    @model_validator(mode="after")
+    def _registered(self) -> CompareConfig:
+        """Names checked against the registries, once the user's modules have registered."""
+        import_modules(self.imports)
+        for i, env in enumerate(self.envs):
+            check_env(env, f"envs[{i}]")
+        for i, algo in enumerate(self.algos):
+            check_algo(algo, f"algos[{i}]")
+        for i, baseline in enumerate(self.baselines):
+            check_baseline(baseline, f"baselines[{i}]")
+        for i, reward in enumerate(self.rewards):
+            check_reward(reward, f"rewards[{i}]")
+        if not self.rewards and not self.baselines:
+            raise ValueError("the grid is empty: give at least one reward or baseline")
+        check_population(self.population)
+        check_user(self.horizon, self.population, "engagement", self.user_overrides)
+        return self
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CompareConfig:
+        """A comparison from a mapping of fields (an experiment file), checked."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"an experiment must be a mapping of fields; got {type(data).__name__}"
+            )
+        check_known_fields(data, cls.__dataclass_fields__, "experiment")
+        return cls(**dict(data))
 
     def cells(self) -> list[TrainConfig]:
         """Every run of the grid, in a fixed order."""
-        if self.seeds < 1:
-            raise ValueError(f"seeds must be >= 1; got {self.seeds}")
-        if not self.rewards and not self.baselines:
-            raise ValueError("the grid is empty: give at least one reward or baseline")
+        CompareConfig.from_dict(self.to_dict())  # fields may have been edited since
         cells: list[TrainConfig] = []
         for env in self.envs:
             pairs = [(r, a) for a in self.algos for r in self.rewards]

@@ -1,123 +1,94 @@
-"""``sagym train`` / ``scripts/train.py``: train one agent on one reward design."""
+"""``sagym train`` / ``scripts/train.py``: train one agent on one reward design.
+
+The flags are derived from :class:`~sagym.agents.training.TrainConfig` (see
+:mod:`sagym.config_fields`); ``--config`` and ``--resume`` are the only hand-written ones. Bad
+input of any kind is one line on stderr and exit status 2, and nothing is written before the
+config has passed every check.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+from pathlib import Path
 from typing import Any
 
-from sagym.tracking import WANDB_MODES
+from sagym.config_fields import (
+    ConfigError,
+    OneLineParser,
+    add_config_arguments,
+    check_output_folder,
+    config_data,
+    importable_from_cwd,
+    read_mapping,
+    report_errors,
+)
 
-
-def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
-    """``["a=1", "b=[64, 64]"]`` -> ``{"a": 1, "b": [64, 64]}`` (JSON values where they parse)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"{what} must look like key=value; got {item!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
-def add_common_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", default=None, help="environment id (default sagym/Companion-v0)")
-    p.add_argument(
-        "--algo", default=None, help="ppo (default), a2c, dqn, recurrent_ppo, or a baseline"
-    )
-    p.add_argument("--steps", type=int, default=None, help="training steps (user-days) per run")
-    p.add_argument("--n-envs", type=int, default=None, help="users simulated in parallel")
-    p.add_argument("--horizon", type=int, default=None, help="days per episode (default 90)")
-    p.add_argument("--population", default=None, help="registered user population")
-    p.add_argument("--eval-users", type=int, default=None, help="held-out evaluation users")
-    p.add_argument("--eval-every", type=int, default=None, help="evaluate every N steps")
-    p.add_argument("--config", default=None, help="JSON or YAML file of TrainConfig fields")
-    p.add_argument("--hp", action="append", metavar="KEY=VALUE", help="algorithm hyperparameter")
-    p.add_argument("--user", action="append", metavar="KEY=VALUE", help="pin a user parameter")
-    p.add_argument("--wandb", choices=WANDB_MODES, default=None, help="W&B mode (default offline)")
-    p.add_argument("--wandb-project", default=None, help="W&B project (default sagym)")
-    p.add_argument(
-        "--import",
-        dest="imports",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="import a module first (your rewards or populations register themselves)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+#: Flags whose names are not the field's name in kebab case.
+FLAGS = {"hyperparams": "--hp", "user_overrides": "--user", "imports": "--import"}
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--reward", default=None, help="reward name or spec, e.g. 'satisfaction - 2*induced_shift'"
-    )
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--out", default=None, help="parent folder of the run folder (default runs/)")
-    p.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a stopped run")
-    add_common_arguments(p)
+    from sagym.agents.training import TrainConfig
+
+    add_config_arguments(p, TrainConfig, FLAGS)
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="JSON or YAML file of these fields; flags given override it")  # fmt: skip
+    p.add_argument("--resume", default=None, metavar="RUN_DIR",
+                   help="continue a stopped run from its folder (its config.json)")  # fmt: skip
+
+
+def resume_config_data(run_dir: str | Path) -> dict[str, Any]:
+    """The fields of the run in ``run_dir`` to continue it, from its ``config.json``.
+
+    A folder that does not exist, is not a run folder or holds an unreadable config is a
+    :class:`ConfigError` naming ``--resume``.
+    """
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        what = "is a file, not a run folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"--resume: {str(folder)!r} {what}")
+    if not (folder / "config.json").is_file():
+        raise ConfigError(
+            f"--resume: {str(folder)!r} holds no config.json; give the folder of a run that "
+            "sagym train started"
+        )
+    data = read_mapping(folder / "config.json", "--resume")
+    if folder.name in ("", ".", ".."):
+        folder = folder.resolve()
+    data["out"] = str(folder.parent)
+    data["run_name"] = folder.name
+    return data
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
+    """The checked :class:`TrainConfig` of the command line: run folder, file, then flags."""
     from sagym.agents.training import TrainConfig, load_config
 
     data: dict[str, Any] = {}
-    if getattr(args, "resume", None):
-        from pathlib import Path
-
-        data = load_config(Path(args.resume) / "config.json")
-        data["out"] = str(Path(args.resume).parent)
-        data["run_name"] = Path(args.resume).name
-    if args.config:
-        data.update(load_config(args.config))
-    keys = ("env", "reward", "algo", "seed", "steps", "n_envs", "horizon", "population",
-            "eval_users", "eval_every", "out")  # fmt: skip
-    return TrainConfig.from_dict(merge_options(data, args, keys))
-
-
-def merge_options(
-    data: dict[str, Any], args: argparse.Namespace, keys: tuple[str, ...]
-) -> dict[str, Any]:
-    """A config file's fields overridden by the options given on the command line.
-
-    ``keys`` are copied when given; ``--hp``, ``--user`` and ``--import`` add to the file's
-    hyperparameters, user overrides and imports, so ``sagym train`` and ``sagym compare`` read
-    their options the same way.
-    """
-    merged = dict(data)
-    merged.update({k: getattr(args, k) for k in keys if getattr(args, k, None) is not None})
-    for key in ("wandb", "wandb_project"):
-        if getattr(args, key) is not None:
-            merged[key] = getattr(args, key)
-    merged["imports"] = list(merged.get("imports", [])) + list(args.imports)
-    if args.hp:
-        merged["hyperparams"] = {
-            **merged.get("hyperparams", {}),
-            **parse_assignments(args.hp, "--hp"),
-        }
-    if args.user:
-        merged["user_overrides"] = {
-            **merged.get("user_overrides", {}),
-            **parse_assignments(args.user, "--user"),
-        }
-    if args.no_progress:
-        merged["progress"] = False
-    return merged
+    if getattr(args, "resume", None) is not None:
+        data = resume_config_data(args.resume)
+    if getattr(args, "config", None) is not None:
+        data.update(load_config(args.config, "--config"))
+    merged = config_data(args, TrainConfig, data, FLAGS)
+    if merged.get("imports"):
+        importable_from_cwd()
+    config = TrainConfig.from_dict(merged)
+    if config.eval_every == 0 and config.steps >= 20_000:
+        config.eval_every = max(config.steps // 5, 1)
+    return config
 
 
-def run_train(args: argparse.Namespace) -> int:
+def run_train(args: argparse.Namespace, prog: str = "sagym train") -> int:
+    return report_errors(prog, lambda: _train(args))
+
+
+def _train(args: argparse.Namespace) -> int:
     from sagym.agents.training import train
 
-    try:
-        config = config_from_args(args)
-        if config.eval_every == 0 and config.steps >= 20_000:
-            config.eval_every = max(config.steps // 5, 1)
-        result = train(config, resume=bool(args.resume))
-    except ValueError as err:
-        print(f"sagym train: error: {err}")
-        return 2
+    config = config_from_args(args)
+    check_output_folder(config.out)
+    config.validate()  # everything, hyperparameters included, before any folder is made
+    result = train(config, resume=args.resume is not None)
     o = result.outcomes
     print(f"run folder: {result.run_dir}  ({result.seconds:.1f} s)")
     from sagym.outcomes import HEADLINE_METRICS
@@ -130,6 +101,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="train.py", description="Train one sagym agent.")
+    parser = OneLineParser(prog="train.py", description="Train one sagym agent.")
     add_train_arguments(parser)
-    return run_train(parser.parse_args(argv))
+    return run_train(parser.parse_args(argv), prog=parser.prog)

@@ -141,11 +141,11 @@ def test_bad_input_names_the_field_and_the_allowed_values(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli_main(["train", "--reward", "no_such_reward", "--steps", "10"]) == 2
-    assert "unknown reward 'no_such_reward'" in capsys.readouterr().out
+    assert "unknown reward 'no_such_reward'" in capsys.readouterr().err
     assert cli_main(["train", "--algo", "sac", "--steps", "10"]) == 2
-    assert "algo must be one of" in capsys.readouterr().out
+    assert "algo must be one of" in capsys.readouterr().err
     assert cli_main(["train", "--user", "influence_rate=5", "--steps", "10"]) == 2
-    assert "influence_rate must lie in [0.0, 0.3]" in capsys.readouterr().out
+    assert "influence_rate must lie in [0.0, 0.3]" in capsys.readouterr().err
     with pytest.raises(ValueError, match="unknown config field"):
         TrainConfig.from_dict({"reward": "engagement", "stpes": 3})
 

@@ -136,7 +136,7 @@ def test_bad_grid_input_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ValueError, match="unknown reward"):
         CompareConfig(rewards=["engagment"]).cells()
     assert cli_main(["compare", "--rewards", "nope", "--wandb", "disabled"]) == 2
-    assert "unknown reward 'nope'" in capsys.readouterr().out
+    assert "unknown reward 'nope'" in capsys.readouterr().err
 
 
 def test_experiment_file_defines_the_grid(tmp_path: Path) -> None:

@@ -1,0 +1,105 @@
+"""Checks of configuration values against what is registered: environments, algorithms, rewards.
+
+The config models call these from their validators, after importing the user's modules (which
+register rewards and populations). Each raises ``ValueError`` with one line that starts with the
+field's name, says what was given and lists what is allowed. The registries are imported lazily:
+the command line builds its flags without loading the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sagym.config_fields import did_you_mean
+
+
+def check_env(env: str, field: str = "env") -> None:
+    from sagym.envs.registration import ENV_IDS
+
+    if env not in ENV_IDS:
+        raise ValueError(
+            f"{field} must be one of {', '.join(ENV_IDS)}; got {env!r}{did_you_mean(env, ENV_IDS)}"
+        )
+
+
+def check_algo(algo: str, field: str = "algo") -> None:
+    """A learning algorithm or a scripted baseline that can be built."""
+    from sagym.agents.baselines import BASELINES, is_baseline, make_baseline
+    from sagym.agents.factory import list_algos
+
+    if algo in list_algos():
+        return
+    if is_baseline(algo):
+        try:
+            make_baseline(algo)
+            return
+        except (ValueError, TypeError, KeyError) as err:
+            raise ValueError(f"{field}: {' '.join(str(err).split())}") from None
+    known = list_algos()
+    raise ValueError(
+        f"{field} must be one of {', '.join(known)} or a baseline "
+        f"(random, heuristic, greedy, fixed:<behaviour>); got {algo!r}"
+        f"{did_you_mean(algo, [*known, *BASELINES])}"
+    )
+
+
+def check_baseline(algo: str, field: str = "baselines") -> None:
+    from sagym.agents.baselines import BASELINES, is_baseline
+
+    if not is_baseline(algo):
+        raise ValueError(
+            f"{field} must name scripted baselines ({', '.join(BASELINES)}); got {algo!r}"
+            f"{did_you_mean(algo, BASELINES)}"
+        )
+    check_algo(algo, field)
+
+
+def check_reward(spec: str, field: str = "reward") -> None:
+    """A reward name or spec that :func:`sagym.rewards.make_reward` builds."""
+    from sagym.rewards import make_reward
+
+    try:
+        make_reward(spec)
+    except (ValueError, TypeError, KeyError, LookupError, ImportError) as err:
+        message = " ".join(str(err).split()) or type(err).__name__
+        raise ValueError(f"{field}: {message}") from None
+
+
+def check_population(name: str, field: str = "population") -> None:
+    from sagym.envs import list_populations
+
+    known = list_populations()
+    if name not in known:
+        raise ValueError(
+            f"{field} must be one of {', '.join(known)}; got {name!r}{did_you_mean(name, known)}"
+        )
+
+
+def check_user(
+    horizon: int, population: str, reward: str, user_overrides: Mapping[str, Any]
+) -> None:
+    """The simulator's own checks (pinned user parameters, horizon), by building one user."""
+    from sagym.envs.core import CompanionCore, CompanionSpec
+
+    spec = CompanionSpec(
+        horizon=horizon,
+        population=population,
+        reward=reward,
+        user_overrides=dict(user_overrides) or None,
+    )
+    try:
+        CompanionCore(1, spec)
+    except (ValueError, KeyError, TypeError) as err:
+        message = " ".join(str(err).split())
+        raise ValueError(f"user_overrides: {message}" if user_overrides else message) from None
+
+
+__all__ = [
+    "check_algo",
+    "check_baseline",
+    "check_env",
+    "check_population",
+    "check_reward",
+    "check_user",
+]
