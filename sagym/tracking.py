@@ -34,8 +34,14 @@ def init_run(
     tags: list[str],
     config: Mapping[str, Any],
     job_type: str = "train",
+    run_id: str | None = None,
+    resume: str | None = None,
 ) -> Any:
-    """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``."""
+    """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``.
+
+    ``run_id`` fixes the W&B run id (a resumed training run keeps its id) and ``resume`` is
+    passed to ``wandb.init`` (``"allow"``: continue the run of that id if it exists).
+    """
     check_mode(mode)
     if mode == "disabled":
         return None
@@ -53,6 +59,8 @@ def init_run(
         dir=str(directory),
         mode=mode,  # type: ignore[arg-type]
         job_type=job_type,
+        id=run_id,
+        resume=resume,  # type: ignore[arg-type]
         reinit="finish_previous",
         settings=wandb.Settings(console="off", silent=True),
     )

@@ -57,6 +57,12 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--out", default=None, help="parent folder of the run folder (default runs/)")
     p.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a stopped run")
+    p.add_argument(
+        "--allow-changes",
+        action="store_true",
+        help="with --resume: apply a changed reward, env, algo, seed, hyperparameter, ... "
+        "(recorded in config.json) instead of refusing it",
+    )
     add_common_arguments(p)
 
 
@@ -65,11 +71,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
     data: dict[str, Any] = {}
     if getattr(args, "resume", None):
-        from pathlib import Path
+        from sagym.agents.resume import resume_config_data
 
-        data = load_config(Path(args.resume) / "config.json")
-        data["out"] = str(Path(args.resume).parent)
-        data["run_name"] = Path(args.resume).name
+        data = resume_config_data(args.resume)
     if args.config:
         data.update(load_config(args.config))
     keys = ("env", "reward", "algo", "seed", "steps", "n_envs", "horizon", "population",
@@ -114,7 +118,7 @@ def run_train(args: argparse.Namespace) -> int:
         config = config_from_args(args)
         if config.eval_every == 0 and config.steps >= 20_000:
             config.eval_every = max(config.steps // 5, 1)
-        result = train(config, resume=bool(args.resume))
+        result = train(config, resume=bool(args.resume), allow_changes=args.allow_changes)
     except ValueError as err:
         print(f"sagym train: error: {err}")
         return 2
