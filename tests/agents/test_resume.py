@@ -252,12 +252,29 @@ def test_a_resumed_run_continues_the_same_wandb_run(
 def test_resumed_run_is_within_the_documented_tolerance_of_an_uninterrupted_one(
     tmp_path: Path,
 ) -> None:
-    whole = train(TrainConfig(**{**BASE, "out": str(tmp_path), "run_name": "w", "steps": 4096}))
-    _train(tmp_path, 2048, eval_every=0)
+    config = {**BASE, "out": str(tmp_path), "run_name": "w", "steps": 4096, "eval_every": 2048}
+    whole = train(TrainConfig(**config))  # type: ignore[arg-type]
+    run_dir = _train(tmp_path, 2048, eval_every=0)
+    # Up to the resume step the runs are one: the checkpoint of the uninterrupted run at 2048
+    # (taken after that rollout's update) is the stopped run's final model, parameters and
+    # optimiser state alike.
+    saved = _params(whole.run_dir / "checkpoints" / "step_2048.zip")
+    stopped = _params(run_dir / "model.zip")
+    assert all(torch.equal(saved[k], stopped[k]) for k in saved)
+    optimiser = [
+        load_algo("ppo", str(p)).policy.optimizer.state_dict()["state"]
+        for p in (whole.run_dir / "checkpoints" / "step_2048.zip", run_dir / "model.zip")
+    ]
+    assert all(
+        torch.equal(optimiser[0][i][key], optimiser[1][i][key])
+        for i in optimiser[0]
+        for key in ("exp_avg", "exp_avg_sq")
+    )
+
     resumed = train(TrainConfig(**{**BASE, "out": str(tmp_path), "steps": 4096}), resume=True)
     gaps = {m: abs(resumed.outcomes[m] - whole.outcomes[m]) for m in HEADLINE_METRICS}
     assert max(gaps.values()) <= TOLERANCE, gaps
-    assert resumed.outcomes != whole.outcomes  # SB3 does not save the env and RNG states
+    assert resumed.outcomes != whole.outcomes  # SB3 saves no env or RNG state: not a replay
 
 
 def test_killed_comparison_cell_leaves_one_offline_wandb_run(
