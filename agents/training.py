@@ -24,8 +24,8 @@ import pandas as pd
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import CSVOutputFormat
 
+from sagym import wandb_staging
 from sagym.agents import resume as resuming
-from sagym.agents import wandb_staging
 from sagym.agents.baselines import is_baseline, make_baseline
 from sagym.agents.factory import (
     ALGOS,
@@ -170,7 +170,7 @@ def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False
     ``resume`` continues the run folder ``out/run_name`` from its newest loadable model
     (:mod:`sagym.agents.resume`); a change of what is trained is refused unless
     ``allow_changes``. W&B is staged and published only when the run finishes
-    (:mod:`sagym.agents.wandb_staging`).
+    (:mod:`sagym.wandb_staging`).
     """
     import torch
 

@@ -108,15 +108,23 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
         return None
     import wandb
 
+    from sagym import wandb_staging
+
+    # Staged and published when complete, under one id per output folder: an interrupted or
+    # repeated comparison leaves one summary run for `wandb sync`, not one per attempt.
+    out = Path(out)
+    run_id = wandb_staging.run_id_for(out)
+    stage = wandb_staging.begin(out, "compare")
     run = init_run(
         mode=config.wandb,
-        directory=out,
+        directory=stage,
         project=config.wandb_project,
-        name=f"compare__{Path(out).name}",
+        name=f"compare__{out.name}",
         group="comparison",
         tags=["comparison", *config.envs, *config.algos],
         config=config.to_dict(),
         job_type="compare",
+        run_id=run_id,
     )
     try:
         run.log(
@@ -132,6 +140,9 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
         )
         for _, row in summary.iterrows():
             run.summary[f"{row['design']}/{row['metric']}"] = float(row["mean"])
-    finally:
-        run.finish()
-    return str(Path(out) / "wandb")
+    except BaseException:
+        run.finish(exit_code=1)
+        raise
+    run.finish()
+    wandb_staging.publish(out, stage, run_id)
+    return str(out / "wandb")

@@ -322,3 +322,9 @@ def test_killed_comparison_cell_leaves_one_offline_wandb_run(
     assert next(r for r in records if r.get("type") == "run")["run"]["run_id"] == run_id
     steps = [h["global_step"] for h in _history(records) if "time/iterations" in h]
     assert steps == sorted(set(steps)) and steps[0] == 1024 and steps[-1] == 16384
+
+    # Run once more (every cell cached): the summary run is replaced, not added.
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(list((out / "wandb").glob("offline-run-*"))) == 2
+    assert sorted((out / "wandb").glob(f"offline-run-*-{run_id}")) == cell_runs
