@@ -93,7 +93,9 @@ class ResumePlan:
             f"{_rel(self.checkpoint.path, run_dir)} at step {self.step}"
         )
 
-    def record(self, run_dir: Path, resolved: Mapping[str, Any], dropped: list[str]) -> dict:
+    def record(
+        self, run_dir: Path, resolved: Mapping[str, Any], dropped: list[str]
+    ) -> dict[str, Any]:
         """``config.json`` of the resumed run: what is applied now, and every resume so far."""
         entry = history_entry(self.checkpoint, run_dir, self.changes, dropped)
         return {**resolved, "resumes": [*self.history, entry]}
@@ -333,7 +335,10 @@ def remove_tree(path: Path) -> None:
 def _read_rows(path: Path) -> list[dict[str, float]]:
     if not path.is_file() or path.stat().st_size == 0:
         return []
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path, on_bad_lines="skip")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        return []
     out = []
     for record in frame.to_dict("records"):
         row = {str(k): float(v) for k, v in record.items() if _finite(v)}
@@ -344,10 +349,12 @@ def _read_rows(path: Path) -> list[dict[str, float]]:
 def _cut_csv(path: Path, step: int) -> bool:
     """Keep rows at or before ``step``; True when the file changed."""
     try:
-        frame = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        frame = pd.read_csv(path, on_bad_lines="skip")  # a row torn by a kill is dropped
+    except pd.errors.EmptyDataError:  # opened, never written
         path.unlink()
         return True
+    except pd.errors.ParserError:
+        return False  # not ours to judge: left as it is
     column = "global_step" if "global_step" in frame else "time/total_timesteps"
     if column not in frame:
         return False
