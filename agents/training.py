@@ -181,37 +181,11 @@ def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False
     run_dir = Path(config.out) / config.run_name
     resolved = _resolved(config)
     spec = config.spec()
-    plan = None
-    if resume and not is_baseline(config.algo):
-        plan = resuming.plan_resume(
-            run_dir, resolved, allow_changes, lambda p: _load(config.algo, p)
-        )
-        note = plan.note(run_dir)
-        if note:
-            print(f"sagym train: note: {note}", file=sys.stderr)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    dropped = resuming.discard_after(run_dir, plan.step if plan else 0)
-    record = plan.record(run_dir, resolved, dropped) if plan else resolved
-    atomic_write_json(run_dir / "config.json", record)
-
-    wandb_root = Path(config.wandb_dir or run_dir)
-    wandb_id = wandb_staging.run_id_for(run_dir)
-    stage = wandb_staging.begin(wandb_root, config.run_name) if config.wandb != "disabled" else None
-    run = init_run(
-        mode=config.wandb,
-        directory=stage or wandb_root,
-        project=config.wandb_project,
-        name=config.run_name,
-        group=config.wandb_group or config.reward,
-        tags=[config.env, config.algo, config.reward],
-        config=resolved,
-        run_id=wandb_id,
-        resume="allow" if plan else None,
-    )
+    plan = _plan(config, run_dir, resolved, resume, allow_changes)  # refusals write nothing
+    _prepare_folder(run_dir, resolved, plan)
+    tracking = _Tracking.start(config, run_dir, resolved, plan)
+    run = tracking.run
     try:
-        if run is not None and plan is not None and config.wandb == "offline":
-            for row in resuming.kept_history(run_dir):  # the one published run holds it all
-                run.log(row)
         policy, model_path = _policy(config, run_dir, run, spec, plan)
         evaluation = evaluate(policy, spec, n_users=config.eval_users, eval_seed=config.eval_seed)
         outcomes = evaluation.outcomes
@@ -223,12 +197,81 @@ def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False
         if run is not None:
             run.finish(exit_code=1)  # staged, never published: the next attempt deletes it
         raise
-    wandb_dir = None
-    if run is not None and stage is not None:
-        run.finish()
-        folder = wandb_staging.publish(wandb_root, stage, wandb_id)
-        wandb_dir = str(folder) if folder else None
+    wandb_dir = tracking.finish()
     return TrainResult(run_dir, outcomes, evaluation, wandb_dir, time.perf_counter() - started)
+
+
+def _plan(
+    config: TrainConfig,
+    run_dir: Path,
+    resolved: dict[str, Any],
+    resume: bool,
+    allow_changes: bool,
+) -> resuming.ResumePlan | None:
+    """How the run resumes (``None``: a fresh start); a note when newer files were unreadable."""
+    if not resume or is_baseline(config.algo):
+        return None
+    plan = resuming.plan_resume(run_dir, resolved, allow_changes, lambda p: _load(config.algo, p))
+    note = plan.note(run_dir)
+    if note:
+        print(f"sagym train: note: {note}", file=sys.stderr)
+    return plan
+
+
+def _prepare_folder(
+    run_dir: Path, resolved: dict[str, Any], plan: resuming.ResumePlan | None
+) -> None:
+    """Drop what an earlier attempt wrote past the starting step; write ``config.json``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dropped = resuming.discard_after(run_dir, plan.step if plan else 0)
+    record = plan.record(run_dir, resolved, dropped) if plan else resolved
+    atomic_write_json(run_dir / "config.json", record)
+
+
+@dataclass
+class _Tracking:
+    """The W&B run of one attempt, staged until it finishes (:mod:`sagym.wandb_staging`)."""
+
+    run: Any
+    root: Path
+    stage: Path | None
+    run_id: str
+
+    @classmethod
+    def start(
+        cls,
+        config: TrainConfig,
+        run_dir: Path,
+        resolved: dict[str, Any],
+        plan: resuming.ResumePlan | None,
+    ) -> _Tracking:
+        root = Path(config.wandb_dir or run_dir)
+        run_id = wandb_staging.run_id_for(run_dir)
+        stage = None if config.wandb == "disabled" else wandb_staging.begin(root, str(run_dir.name))
+        run = init_run(
+            mode=config.wandb,
+            directory=stage or root,
+            project=config.wandb_project,
+            name=run_dir.name,
+            group=config.wandb_group or config.reward,
+            tags=[config.env, config.algo, config.reward],
+            config=resolved,
+            run_id=run_id,
+            resume="allow" if plan else None,
+        )
+        if run is not None and plan is not None and config.wandb == "offline":
+            # Offline runs cannot be appended to: the new one holds the kept curve too.
+            for row in resuming.kept_history(run_dir):
+                run.log(row)
+        return cls(run, root, stage, run_id)
+
+    def finish(self) -> str | None:
+        """Finish the W&B run and publish it; the published folder (``None`` if disabled)."""
+        if self.run is None or self.stage is None:
+            return None
+        self.run.finish()
+        folder = wandb_staging.publish(self.root, self.stage, self.run_id)
+        return str(folder) if folder else None
 
 
 def _resolved(config: TrainConfig) -> dict[str, Any]:
