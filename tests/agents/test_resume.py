@@ -133,6 +133,17 @@ def test_a_run_with_nothing_loadable_gets_one_clear_line(
         f"sagym train: error: --resume: {str(tmp_path / 'missing')!r} is not a folder; "
         "give a run folder"
     )
+    (run_dir / "config.json").unlink()
+    assert _resume(run_dir) == 2
+    assert capsys.readouterr().out.strip() == (
+        f"sagym train: error: --resume: {str(run_dir)!r} holds no config.json; give a folder "
+        "written by sagym train"
+    )
+    (run_dir / "config.json").write_text('{"reward": "engagement",')
+    assert _resume(run_dir) == 2
+    assert capsys.readouterr().out.startswith(
+        f"sagym train: error: --resume: {run_dir / 'config.json'} is not valid JSON ("
+    )
 
 
 def test_changed_reward_is_refused_and_applied_only_when_allowed(
