@@ -2,15 +2,16 @@
 
 :class:`TrainConfig` is the whole experiment as one typed, documented dataclass (CleanRL style);
 :func:`train` runs it. A run folder holds ``config.json`` (the resolved config), ``progress.csv``
-(SB3's training scalars; ``progress_from_<step>.csv`` after a resume), ``eval.csv`` (outcome
-metrics at every evaluation), checkpoints, ``model.zip``, ``outcomes.json`` and the evaluation
-users' per-day ``trajectory.csv``.
+(SB3's training scalars against ``global_step``; ``progress_from_<step>.csv`` after a resume),
+``eval.csv`` (outcome metrics at every evaluation), checkpoints, ``wandb_id.txt``, ``model.zip``,
+``outcomes.json`` and the evaluation users' per-day ``trajectory.csv``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,9 +22,18 @@ import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import CSVOutputFormat
 
+from sagym import wandb_staging
+from sagym.agents import resume as resuming
 from sagym.agents.baselines import is_baseline, make_baseline
-from sagym.agents.factory import DEFAULT_N_ENVS, load_algo, make_algo, resolve_hyperparams
+from sagym.agents.factory import (
+    ALGOS,
+    DEFAULT_N_ENVS,
+    list_algos,
+    make_algo,
+    resolve_hyperparams,
+)
 from sagym.agents.vec_env import CompanionSB3VecEnv
 from sagym.config_checks import (
     check_algo,
@@ -242,78 +252,189 @@ class TrainResult:
     seconds: float
 
 
-def _checkpoints(run_dir: Path) -> list[Path]:
-    return sorted(
-        (run_dir / "checkpoints").glob("step_*.zip"), key=lambda p: int(p.stem.split("_")[1])
-    )
+def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False) -> TrainResult:
+    """Train (or, for a baseline, just evaluate) and return the final outcomes.
 
-
-def train(config: TrainConfig, resume: bool = False) -> TrainResult:
-    """Train (or, for a baseline, just evaluate) and return the final outcomes."""
+    ``resume`` continues the run folder ``out/run_name`` from its newest loadable model
+    (:mod:`sagym.agents.resume`); a change of what is trained is refused unless
+    ``allow_changes``. W&B is staged and published only when the run finishes
+    (:mod:`sagym.wandb_staging`).
+    """
     import torch
 
     config.validate()
     torch.set_num_threads(max(1, config.torch_threads))
     started = time.perf_counter()
-    run_name = config.run_name or config.default_run_name()
-    config.run_name = run_name
-    run_dir = Path(config.out) / run_name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    resolved = config.to_dict()
-    resolved["n_envs"] = config.resolved_n_envs()
-    if not is_baseline(config.algo):
-        resolved["hyperparams"] = resolve_hyperparams(config.algo, config.hyperparams)
-    atomic_write_json(run_dir / "config.json", resolved)
-
-    group = config.wandb_group or config.reward
-    run = init_run(
-        mode=config.wandb,
-        directory=config.wandb_dir or run_dir,
-        project=config.wandb_project,
-        name=run_name,
-        group=group,
-        tags=[config.env, config.algo, config.reward],
-        config=resolved,
-    )
+    config.run_name = config.run_name or config.default_run_name()
+    run_dir = Path(config.out) / config.run_name
+    resolved = _resolved(config)
     spec = config.spec()
+    plan = _plan(config, run_dir, resolved, resume, allow_changes)  # refusals write nothing
+    _prepare_folder(run_dir, resolved, plan)
+    tracking = _Tracking.start(config, run_dir, resolved, plan)
+    run = tracking.run
     try:
-        if is_baseline(config.algo):
-            policy: Policy = make_baseline(
-                config.algo, seed=config.seed, reward=config.reward, horizon=config.horizon
-            )
-            model_path = None
-        else:
-            policy, model_path = _learn(config, run_dir, run, spec, resume)
+        policy, model_path = _policy(config, run_dir, run, spec, plan)
         evaluation = evaluate(policy, spec, n_users=config.eval_users, eval_seed=config.eval_seed)
         outcomes = evaluation.outcomes
         atomic_write_csv(run_dir / "trajectory.csv", evaluation.trajectory)
         atomic_write_json(run_dir / "outcomes.json", outcomes)
-        wandb_dir = None
         if run is not None:
-            run.log(
-                {
-                    **{f"outcome/{k}": v for k, v in scalars(outcomes).items()},
-                    "global_step": float(config.steps),
-                }
-            )
-            run.summary.update({f"final/{k}": v for k, v in scalars(outcomes).items()})
-            if model_path is not None:
-                import wandb
-
-                artifact = wandb.Artifact(f"model-{run.id}", type="model", metadata=resolved)
-                artifact.add_file(str(model_path))
-                run.log_artifact(artifact)
-            wandb_dir = str(Path(run.dir).parent)
-    finally:
+            _log_final(run, config, outcomes, model_path, resolved)
+    except BaseException:
         if run is not None:
-            run.finish()
+            run.finish(exit_code=1)  # staged, never published: the next attempt deletes it
+        raise
+    wandb_dir = tracking.finish()
     return TrainResult(run_dir, outcomes, evaluation, wandb_dir, time.perf_counter() - started)
 
 
+def _plan(
+    config: TrainConfig,
+    run_dir: Path,
+    resolved: dict[str, Any],
+    resume: bool,
+    allow_changes: bool,
+) -> resuming.ResumePlan | None:
+    """How the run resumes (``None``: a fresh start); a note when newer files were unreadable."""
+    if not resume or is_baseline(config.algo):
+        return None
+    plan = resuming.plan_resume(run_dir, resolved, allow_changes, lambda p: _load(config.algo, p))
+    note = plan.note(run_dir)
+    if note:
+        print(f"sagym train: note: {note}", file=sys.stderr)
+    return plan
+
+
+def _prepare_folder(
+    run_dir: Path, resolved: dict[str, Any], plan: resuming.ResumePlan | None
+) -> None:
+    """Drop what an earlier attempt wrote past the starting step; write ``config.json``."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dropped = resuming.discard_after(run_dir, plan.step if plan else 0)
+    record = plan.record(run_dir, resolved, dropped) if plan else resolved
+    atomic_write_json(run_dir / "config.json", record)
+
+
+@dataclass
+class _Tracking:
+    """The W&B run of one attempt, staged until it finishes (:mod:`sagym.wandb_staging`)."""
+
+    run: Any
+    root: Path
+    stage: Path | None
+    run_id: str
+
+    @classmethod
+    def start(
+        cls,
+        config: TrainConfig,
+        run_dir: Path,
+        resolved: dict[str, Any],
+        plan: resuming.ResumePlan | None,
+    ) -> _Tracking:
+        root = Path(config.wandb_dir or run_dir)
+        run_id = wandb_staging.run_id_for(run_dir)
+        stage = None if config.wandb == "disabled" else wandb_staging.begin(root, str(run_dir.name))
+        run = init_run(
+            mode=config.wandb,
+            directory=stage or root,
+            project=config.wandb_project,
+            name=run_dir.name,
+            group=config.wandb_group or config.reward,
+            tags=[config.env, config.algo, config.reward],
+            config=resolved,
+            run_id=run_id,
+            resume="allow" if plan else None,
+        )
+        if run is not None and plan is not None and config.wandb == "offline":
+            # Offline runs cannot be appended to: the new one holds the kept curve too.
+            for row in resuming.kept_history(run_dir):
+                run.log(row)
+        return cls(run, root, stage, run_id)
+
+    def finish(self) -> str | None:
+        """Finish the W&B run and publish it; the published folder (``None`` if disabled)."""
+        if self.run is None or self.stage is None:
+            return None
+        self.run.finish()
+        folder = wandb_staging.publish(self.root, self.stage, self.run_id)
+        return str(folder) if folder else None
+
+
+def _resolved(config: TrainConfig) -> dict[str, Any]:
+    """The config as it runs: users in parallel and every hyperparameter filled in."""
+    resolved = config.to_dict()
+    resolved["n_envs"] = config.resolved_n_envs()
+    if not is_baseline(config.algo):
+        resolved["hyperparams"] = resolve_hyperparams(config.algo, config.hyperparams)
+    return resolved
+
+
+def _load(algo: str, path: Path, env: Any = None, **changed: Any) -> Any:
+    """An SB3 model from ``path``; ``changed`` hyperparameters replace the saved ones."""
+    if algo not in ALGOS:
+        raise ValueError(f"unknown algo {algo!r}; known: {', '.join(list_algos())}")
+    return ALGOS[algo].load(str(path), env=env, device="cpu", **changed)
+
+
+def _policy(
+    config: TrainConfig,
+    run_dir: Path,
+    run: Any,
+    spec: CompanionSpec,
+    plan: resuming.ResumePlan | None,
+) -> tuple[Policy, Path | None]:
+    if is_baseline(config.algo):
+        policy = make_baseline(
+            config.algo, seed=config.seed, reward=config.reward, horizon=config.horizon
+        )
+        return policy, None
+    return _learn(config, run_dir, run, spec, plan)
+
+
+def _log_final(
+    run: Any,
+    config: TrainConfig,
+    outcomes: dict[str, float],
+    model_path: Path | None,
+    resolved: dict[str, Any],
+) -> None:
+    run.log(
+        {
+            **{f"outcome/{k}": v for k, v in scalars(outcomes).items()},
+            "global_step": float(config.steps),
+        }
+    )
+    run.summary.update({f"final/{k}": v for k, v in scalars(outcomes).items()})
+    if model_path is not None:
+        import wandb
+
+        artifact = wandb.Artifact(f"model-{run.id}", type="model", metadata=resolved)
+        artifact.add_file(str(model_path))
+        run.log_artifact(artifact)
+
+
+class _StepCSV(CSVOutputFormat):
+    """SB3's CSV output with a ``global_step`` column, the step W&B plots the curves against."""
+
+    def write(
+        self,
+        key_values: dict[str, Any],
+        key_excluded: dict[str, tuple[str, ...]],
+        step: int = 0,
+    ) -> None:
+        super().write({"global_step": step, **key_values}, key_excluded, step)
+
+
 def _learn(
-    config: TrainConfig, run_dir: Path, run: Any, spec: CompanionSpec, resume: bool
+    config: TrainConfig,
+    run_dir: Path,
+    run: Any,
+    spec: CompanionSpec,
+    plan: resuming.ResumePlan | None,
 ) -> tuple[Any, Path]:
-    from stable_baselines3.common.logger import CSVOutputFormat, Logger
+    from stable_baselines3.common.logger import Logger
     from stable_baselines3.common.vec_env import VecMonitor
 
     n_envs = config.resolved_n_envs()
@@ -327,30 +448,41 @@ def _learn(
             user_overrides=spec.user_overrides,
         )
     )
-    done_steps = 0
-    checkpoints = _checkpoints(run_dir) if resume else []
-    if checkpoints:
-        model = load_algo(config.algo, str(checkpoints[-1]), env=venv)
-        done_steps = int(model.num_timesteps)
-    else:
+    if plan is None:
         model = make_algo(config.algo, venv, config.seed, config.hyperparams)
+    else:
+        try:
+            model = _load(config.algo, plan.checkpoint.path, venv, **plan.hyperparams)
+        except Exception as err:
+            venv.close()
+            raise resuming.ResumeError(
+                f"cannot resume {run_dir} from {plan.checkpoint.path.name} with the changed "
+                f"{', '.join(plan.changes)}: {err}"
+            ) from err
+        # SB3 does not save the environment, the last observation or the random states: the
+        # continuation is seeded from the run's seed and the resume step (same file, same run).
+        model.set_random_seed(resuming.resume_seed(config.seed, plan.step))
+    done_steps = plan.step if plan else 0
     # SB3 opens its CSV for writing: a resumed run logs to a file of its own, so the curve of the
-    # steps before the stop is kept.
+    # steps before the stop is kept (cut at the resume step).
     progress = "progress.csv" if done_steps == 0 else f"progress_from_{done_steps}.csv"
-    outputs: list[Any] = [CSVOutputFormat(str(run_dir / progress))]
+    outputs: list[Any] = [_StepCSV(str(run_dir / progress))]
     if run is not None:
         outputs.append(WandbOutputFormat(run))
     model.set_logger(Logger(str(run_dir), outputs))
     callback = _TrainingCallback(config, run_dir, run, spec)
     remaining = max(config.steps - done_steps, 0)
-    if remaining > 0:
-        model.learn(
-            total_timesteps=remaining,
-            callback=callback,
-            reset_num_timesteps=not checkpoints,
-            progress_bar=False,
-        )
-    callback.close()
+    try:
+        if remaining > 0:
+            model.learn(
+                total_timesteps=remaining,
+                callback=callback,
+                reset_num_timesteps=plan is None,
+                progress_bar=False,
+            )
+    finally:
+        callback.close()
+        model.logger.close()
     model_path = run_dir / "model.zip"
     atomic_write_with(model_path, lambda tmp: model.save(str(tmp)), suffix=".zip")
     venv.close()
@@ -358,7 +490,13 @@ def _learn(
 
 
 class _TrainingCallback(BaseCallback):
-    """Progress bar, periodic held-out evaluation, checkpoints and W&B outcome curves."""
+    """Progress bar, periodic held-out evaluation, checkpoints and W&B outcome curves.
+
+    Evaluations and checkpoints happen at rollout boundaries, *after* the update of the rollout
+    just collected (at the start of the next rollout, and at the end of training): a checkpoint
+    of step N then holds exactly the parameters and optimiser state of the run at step N, so a
+    resume from it loses no update.
+    """
 
     def __init__(self, config: TrainConfig, run_dir: Path, run: Any, spec: CompanionSpec) -> None:
         super().__init__()
@@ -392,10 +530,19 @@ class _TrainingCallback(BaseCallback):
         if self.bar is not None and self.n_calls % 16 == 0:
             self.bar.n = min(self.num_timesteps, self.config.steps)
             self.bar.refresh()
-        if self.config.eval_every and self.num_timesteps >= self.next_eval:
-            self.next_eval += self.config.eval_every
-            self._evaluate()
         return True
+
+    def _on_rollout_start(self) -> None:
+        self._maybe_evaluate()
+
+    def _on_training_end(self) -> None:
+        self._maybe_evaluate()
+
+    def _maybe_evaluate(self) -> None:
+        if self.config.eval_every and self.num_timesteps >= self.next_eval:
+            every = self.config.eval_every
+            self.next_eval = (self.num_timesteps // every + 1) * every
+            self._evaluate()
 
     def _evaluate(self) -> None:
         users = min(self.config.eval_users, 128)

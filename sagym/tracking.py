@@ -70,8 +70,14 @@ def init_run(
     tags: list[str],
     config: Mapping[str, Any],
     job_type: str = "train",
+    run_id: str | None = None,
+    resume: str | None = None,
 ) -> Any:
-    """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``."""
+    """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``.
+
+    ``run_id`` fixes the W&B run id (a resumed training run keeps its id) and ``resume`` is
+    passed to ``wandb.init`` (``"allow"``: continue the run of that id if it exists).
+    """
     check_mode(mode)
     if mode == "disabled":
         return None
@@ -90,6 +96,8 @@ def init_run(
         dir=str(directory),
         mode=mode,  # type: ignore[arg-type]
         job_type=job_type,
+        id=run_id,
+        resume=resume,  # type: ignore[arg-type]
         reinit="finish_previous",
         settings=wandb.Settings(console="off", silent=True, **network),
     )
@@ -137,15 +145,23 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
         return None
     import wandb
 
+    from sagym import wandb_staging
+
+    # Staged and published when complete, under one id per output folder: an interrupted or
+    # repeated comparison leaves one summary run for `wandb sync`, not one per attempt.
+    out = Path(out)
+    run_id = wandb_staging.run_id_for(out)
+    stage = wandb_staging.begin(out, "compare")
     run = init_run(
         mode=config.wandb,
-        directory=out,
+        directory=stage,
         project=config.wandb_project,
-        name=f"compare__{Path(out).name}",
+        name=f"compare__{out.name}",
         group="comparison",
         tags=["comparison", *config.envs, *config.algos],
         config=config.to_dict(),
         job_type="compare",
+        run_id=run_id,
     )
     try:
         run.log(
@@ -161,6 +177,9 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
         )
         for _, row in summary.iterrows():
             run.summary[f"{row['design']}/{row['metric']}"] = float(row["mean"])
-    finally:
-        run.finish()
-    return str(Path(out) / "wandb")
+    except BaseException:
+        run.finish(exit_code=1)
+        raise
+    run.finish()
+    wandb_staging.publish(out, stage, run_id)
+    return str(out / "wandb")

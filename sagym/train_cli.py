@@ -35,6 +35,9 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="JSON or YAML file of these fields; flags given override it")  # fmt: skip
     p.add_argument("--resume", default=None, metavar="RUN_DIR",
                    help="continue a stopped run from its folder (its config.json)")  # fmt: skip
+    p.add_argument("--allow-changes", action="store_true",
+                   help="with --resume: apply a changed reward, env, algo, seed, hyperparameter, "
+                   "... (recorded in config.json) instead of refusing it")  # fmt: skip
 
 
 def resume_config_data(run_dir: str | Path) -> dict[str, Any]:
@@ -53,6 +56,10 @@ def resume_config_data(run_dir: str | Path) -> dict[str, Any]:
             "sagym train started"
         )
     data = read_mapping(folder / "config.json", "--resume")
+    from sagym.agents.resume import RECORD_KEYS
+
+    for key in RECORD_KEYS:  # the run's history, not configuration
+        data.pop(key, None)
     if folder.name in ("", ".", ".."):
         folder = folder.resolve()
     data["out"] = str(folder.parent)
@@ -88,7 +95,7 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     check_output_folder(config.out)
     config.validate()  # everything, hyperparameters included, before any folder is made
-    result = train(config, resume=args.resume is not None)
+    result = train(config, resume=args.resume is not None, allow_changes=bool(args.allow_changes))
     o = result.outcomes
     print(f"run folder: {result.run_dir}  ({result.seconds:.1f} s)")
     from sagym.outcomes import HEADLINE_METRICS
