@@ -36,6 +36,16 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wandb-project", default=None, help="W&B project (default sagym)")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        default=None,
+        help="rerun every cell, even in a folder that holds other files or another experiment",
+    )
+    p.add_argument(
+        "--backend", choices=("local", "ray"), default=None, help="where cells run (default local)"
+    )
+    p.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -45,7 +55,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
     data: dict[str, Any] = load_config(args.experiment) if args.experiment else {}
     keys = ("rewards", "baselines", "envs", "algos", "seeds", "steps", "n_envs", "horizon",
-            "population", "eval_users", "jobs", "out")  # fmt: skip
+            "population", "eval_users", "jobs", "out", "force", "backend", "address")  # fmt: skip
     data = merge_options(data, args, keys)
     known = set(CompareConfig.__dataclass_fields__)
     unknown = set(data) - known
@@ -55,27 +65,28 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from sagym.experiment import run_grid
+    from sagym.experiment import output_guard, run_grid
     from sagym.report import build_report
     from sagym.tracking import log_comparison
 
     started = time.perf_counter()
     try:
         config = config_from_args(args)
-        grid = run_grid(config)
+        with output_guard(config):  # one comparison per folder, report and W&B summary included
+            grid = run_grid(config)
+            out = Path(config.out)
+            summary, table = build_report(grid.results, grid.trajectories, out)
+            wandb_dir = log_comparison(config, grid.results, summary, out)
     except ValueError as err:
         print(f"sagym compare: error: {err}")
         return 2
-    out = Path(config.out)
-    summary, table = build_report(grid.results, grid.trajectories, out)
-    wandb_dir = log_comparison(config, grid.results, summary, out)
     elapsed = time.perf_counter() - started
     print()
     print(table)
     print()
     print(
-        f"{len(grid.results)} runs ({grid.ran} trained now, {grid.skipped} resumed) "
-        f"in {elapsed:.1f} s"
+        f"{len(grid.results)} runs ({grid.trained} trained now, {grid.evaluated} baselines "
+        f"evaluated now, {grid.reused} reused) in {elapsed:.1f} s"
     )
     print(f"results: {out / 'results.csv'}   report: {out / 'report.md'}")
     if wandb_dir:
