@@ -160,35 +160,42 @@ def _canonical_reward(spec: str) -> str:
     return make_reward(spec).spec()
 
 
-def unique_cells(cells: list[TrainConfig]) -> tuple[list[TrainConfig], list[str]]:
-    """The cells with repeated grid entries merged, and one note per merged entry.
+def unique_cells(cells: list[TrainConfig]) -> list[TrainConfig]:
+    """The cells with repeated grid entries merged; the first spelling given is kept.
 
     ``--rewards engagement engagement`` or two spellings of one spec
     (``satisfaction-2*induced_shift``, ``satisfaction - 2*induced_shift``) would otherwise run
-    the same cell twice and count it as two seeds. The first spelling given is kept.
+    the same cell twice and count it as two seeds.
     """
     kept: dict[tuple[Any, ...], TrainConfig] = {}
-    merged: dict[tuple[str, str], str] = {}
     canonical: dict[str, str] = {}
     for cell in cells:
         if is_baseline(cell.algo):
-            identity: tuple[Any, ...] = (cell.env, "none", cell.algo, cell.seed)
+            reward = "none"
         else:
             if cell.reward not in canonical:
                 canonical[cell.reward] = _canonical_reward(cell.reward)
-            identity = (cell.env, canonical[cell.reward], cell.algo, cell.seed)
-        first = kept.setdefault(identity, cell)
-        if first is not cell:
-            given = cell.algo if is_baseline(cell.algo) else cell.reward
-            first_given = first.algo if is_baseline(first.algo) else first.reward
-            merged[(given, first_given)] = cell.env
+            reward = canonical[cell.reward]
+        kept.setdefault((cell.env, reward, cell.algo, cell.seed), cell)
+    return list(kept.values())
+
+
+def duplicate_notes(config: CompareConfig) -> list[str]:
+    """One note per grid entry that repeats an earlier one (and so runs only once)."""
     notes = []
-    for given, first_given in merged:
-        if given == first_given:
-            notes.append(f"{given!r} is listed more than once; it runs once")
-        else:
-            notes.append(f"{given!r} is the same as {first_given!r}; it runs once, as the latter")
-    return list(kept.values()), notes
+    for name in ("rewards", "baselines", "envs", "algos"):
+        first: dict[str, str] = {}
+        for given in getattr(config, name):
+            same = _canonical_reward(given) if name == "rewards" else given
+            if same not in first:
+                first[same] = given
+            elif first[same] == given:
+                notes.append(f"{name}: {given!r} is listed more than once; it runs once")
+            else:
+                notes.append(
+                    f"{name}: {given!r} is the same as {first[same]!r}; it runs once, as the latter"
+                )
+    return list(dict.fromkeys(notes))
 
 
 @contextlib.contextmanager
@@ -235,7 +242,8 @@ def run_grid(config: CompareConfig) -> GridResult:
     """Run every cell not already done, then collect ``results.csv`` and ``trajectories.csv``."""
     started = time.perf_counter()
     with output_guard(config) as out:
-        cells, notes = unique_cells(config.cells())
+        cells = unique_cells(config.cells())
+        notes = duplicate_notes(config)
         algos = list(dict.fromkeys(config.algos))
         atomic_write_json(out / CONFIG_NAME, _config_dict(config))
         todo: list[CellTask] = []
