@@ -205,7 +205,8 @@ def run_ray(
                 if address:
                     ray.init(address=address, **options)
                 else:
-                    ray.init(num_cpus=jobs, _temp_dir=temp_root, **options)
+                    # "local": a new private Ray, even where RAY_ADDRESS names a cluster
+                    ray.init(address="local", num_cpus=jobs, _temp_dir=temp_root, **options)
             try:
                 _run_ray_tasks(ray, tasks, imports, done)
             finally:
@@ -247,9 +248,7 @@ def _remove_tree(path: str, patience: float = 10.0) -> None:
 def _refresh_ray_settings() -> None:
     """Ray reads its settings from the environment once, on import: read them again."""
     with contextlib.suppress(Exception):
-        from ray._raylet import Config
-
-        Config.initialize("")
+        importlib.import_module("ray._raylet").Config.initialize("")
 
 
 @contextlib.contextmanager

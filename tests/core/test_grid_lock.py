@@ -90,7 +90,8 @@ def test_cli_reports_a_locked_folder_in_one_line(
     assert code == 2
     lines = [line for line in (printed.out + printed.err).splitlines() if "error" in line]
     assert len(lines) == 1
-    assert f"output folder {out.resolve()} is in use by another comparison (pid {holder.pid}" in (
-        lines[0]
+    assert (
+        f"output folder {out.resolve()} is in use by another comparison (pid {holder.pid}"
+        in (lines[0])
     )
     assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing else written
