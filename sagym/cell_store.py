@@ -28,6 +28,7 @@ import pandas as pd
 
 from sagym.agents.baselines import is_baseline
 from sagym.agents.training import TrainConfig
+from sagym.grid_folder import remove_temporaries
 from sagym.io import atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
 
@@ -141,8 +142,12 @@ def write_manifest(cell: TrainConfig, key: dict[str, Any]) -> None:
 
 
 def forget(cell: TrainConfig) -> None:
-    """Remove the manifest of a cell about to run again, so a stop midway leaves none."""
-    (cell_folder(cell) / MANIFEST).unlink(missing_ok=True)
+    """Before a cell runs (again): drop its manifest, so a stop midway leaves none, and the
+    temporary files a killed writer left in its folder."""
+    folder = cell_folder(cell)
+    (folder / MANIFEST).unlink(missing_ok=True)
+    remove_temporaries(folder)
+    remove_temporaries(folder / "checkpoints")
 
 
 @dataclass(frozen=True)

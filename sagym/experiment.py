@@ -32,7 +32,7 @@ from sagym.agents.baselines import is_baseline
 from sagym.agents.training import TrainConfig, run_id
 from sagym.backends import CellTask, check_backend, run_local, run_ray
 from sagym.cell_store import cell_key, check_cell
-from sagym.grid_folder import CONFIG_NAME, check_output_folder, output_path
+from sagym.grid_folder import CONFIG_NAME, check_output_folder, output_path, remove_temporaries
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
 from sagym.run_lock import hold_output_lock
@@ -245,6 +245,7 @@ def run_grid(config: CompareConfig) -> GridResult:
         cells = unique_cells(config.cells())
         notes = duplicate_notes(config)
         algos = list(dict.fromkeys(config.algos))
+        remove_temporaries(out)  # left by a killed comparison; no other writer holds the lock
         atomic_write_json(out / CONFIG_NAME, _config_dict(config))
         todo: list[CellTask] = []
         for cell in cells:

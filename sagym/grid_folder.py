@@ -53,6 +53,22 @@ IDENTITY = (
 )
 
 
+def is_temporary(name: str) -> bool:
+    """A temporary file of ``sagym.io``'s atomic writer (left behind only by a killed writer)."""
+    return bool(_TEMPORARY.match(name))
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files killed writers left in ``folder``; call with the lock held."""
+    removed = 0
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and is_temporary(path.name):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def output_path(out: Any) -> Path:
     """``out`` as a folder path, or a ValueError naming what was given."""
     if not isinstance(out, str | Path) or not str(out).strip():
@@ -80,7 +96,7 @@ def check_output_folder(out: Path, config: dict[str, Any], force: bool) -> None:
     if force or not out.is_dir():
         return
     entries = sorted(p.name for p in out.iterdir())
-    foreign = [n for n in entries if n not in SAGYM_NAMES and not _TEMPORARY.match(n)]
+    foreign = [n for n in entries if n not in SAGYM_NAMES and not is_temporary(n)]
     ours = [n for n in entries if n in SAGYM_NAMES and n != LOCK_NAME]
     if ours and CONFIG_NAME not in entries:
         foreign = sorted({*foreign, *ours})  # e.g. a results.csv of the user's own

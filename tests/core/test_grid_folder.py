@@ -104,3 +104,17 @@ def test_bad_out_is_refused_before_anything_is_written(
     with pytest.raises(ValueError, match="backend must be one of local, ray; got 'spark'"):
         run_grid(_baselines(tmp_path / "never", backend="spark"))
     assert not (tmp_path / "never").exists()
+
+
+def test_temporary_files_of_a_killed_writer_are_allowed_and_cleared(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_grid(_baselines(out))
+    left = [out / ".results.csv.k2j4x9_a.tmp", out / ".outcomes.png.q8d1zz0w.tmp.png"]
+    cell = out / "runs" / "Companion-v0__none__random__0"
+    (cell / "cell.json").unlink()  # the cell was being rewritten when its writer was killed
+    left.append(cell / ".trajectory.csv.a1b2c3d4.tmp")
+    for path in left:
+        path.write_text("half")
+    grid = run_grid(_baselines(out))
+    assert (grid.evaluated, grid.reused) == (1, 0)
+    assert [p for p in left if p.exists()] == []

@@ -112,3 +112,5 @@ def test_killing_the_parent_leaves_no_worker_and_the_rerun_loses_nothing(
     assert (out / "trajectories.csv").read_bytes() == (
         uninterrupted / "trajectories.csv"
     ).read_bytes()
+    leftovers = [p for p in out.rglob(".*.tmp*") if "wandb" not in p.parts]
+    assert leftovers == []  # temporary files of writers killed midway are cleared
