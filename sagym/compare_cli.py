@@ -56,25 +56,25 @@ def run_compare(args: argparse.Namespace, prog: str = "sagym compare") -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sagym.experiment import run_grid
+    from sagym.experiment import output_guard, run_grid
     from sagym.report import build_report
     from sagym.tracking import log_comparison
 
     started = time.perf_counter()
     config = config_from_args(args)
-    check_output_folder(config.out)
-    config.cells()  # every cell checked, hyperparameters included, before any folder is made
-    grid = run_grid(config)
-    out = Path(config.out)
-    summary, table = build_report(grid.results, grid.trajectories, out)
-    wandb_dir = log_comparison(config, grid.results, summary, out)
+    check_output_folder(config.out)  # usable at all; output_guard checks what it holds
+    with output_guard(config):  # every cell checked before any folder is made  # one comparison per folder, report and W&B summary included
+        grid = run_grid(config)
+        out = Path(config.out)
+        summary, table = build_report(grid.results, grid.trajectories, out)
+        wandb_dir = log_comparison(config, grid.results, summary, out)
     elapsed = time.perf_counter() - started
     print()
     print(table)
     print()
     print(
-        f"{len(grid.results)} runs ({grid.ran} trained now, {grid.skipped} resumed) "
-        f"in {elapsed:.1f} s"
+        f"{len(grid.results)} runs ({grid.trained} trained now, {grid.evaluated} baselines "
+        f"evaluated now, {grid.reused} reused) in {elapsed:.1f} s"
     )
     print(f"results: {out / 'results.csv'}   report: {out / 'report.md'}")
     if wandb_dir:

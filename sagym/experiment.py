@@ -1,28 +1,30 @@
-"""The comparison grid: reward designs × seeds (× algorithms × environments), in parallel.
+"""The comparison grid: reward designs × seeds (× algorithms × environments).
 
 Each cell trains one agent (or runs one scripted baseline), evaluates it on the *same* held-out
-users, and writes its own folder atomically under ``OUT/runs/``. A grid that is interrupted resumes:
-cells whose ``outcomes.json`` exists with the same config are not run again. When all cells are
-done, ``results.csv`` (one row per env, reward, algo, seed) and ``trajectories.csv`` are written,
-statistics across seeds are computed, and the report is drawn.
+users, and writes its own folder under ``OUT/runs/``, its manifest last. An interrupted grid
+resumes: a cell is reused only when its manifest matches the cell's settings, the sagym version
+and the code, and its files are whole (:mod:`sagym.cell_store`). When all cells are done,
+``results.csv`` (one row per env, reward, algo, seed) and ``trajectories.csv`` are written.
 
-Worker processes are long-lived (a pool of ``jobs`` processes loops over cells), each with one
-torch thread: importing torch costs seconds per process, and two torch threads per process on a
-two-core machine run many times slower when processes share the cores.
+Only one comparison writes an output folder at a time (:mod:`sagym.run_lock`), and only into a
+folder that is new, empty or holds the same experiment (:mod:`sagym.grid_folder`). Cells run in
+this process, in a local pool of worker processes that die with their parent, or as Ray tasks
+(:mod:`sagym.backends`), each with one torch thread: two torch threads per process on a two-core
+machine run many times slower when processes share the cores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
-import multiprocessing
 import os
+import sys
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import ConfigDict, Field, model_validator
@@ -30,6 +32,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from sagym.agents.baselines import is_baseline
 from sagym.agents.training import TrainConfig, run_id
+from sagym.backends import CellTask, check_backend, run_local, run_ray
+from sagym.cell_store import cell_key, check_cell
 from sagym.config_checks import (
     check_algo,
     check_baseline,
@@ -55,8 +59,10 @@ from sagym.config_fields import (
     import_modules,
     one_line_errors,
 )
+from sagym.grid_folder import CONFIG_NAME, check_output_folder, output_path, remove_temporaries
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
+from sagym.run_lock import hold_output_lock
 
 DEFAULT_REWARDS = ("engagement", "satisfaction", "need_support")
 DEFAULT_BASELINES = ("random",)
@@ -90,6 +96,10 @@ class CompareConfig:
         wandb_project: W&B project.
         imports: modules to import in every worker (user rewards, populations).
         progress: show a progress bar over the grid.
+        force: rerun every cell, and write into a folder that holds other files or another
+            experiment.
+        backend: where cells run: ``local`` (this machine's processes) or ``ray``.
+        address: address of an existing Ray cluster (default: start a local Ray).
     """
 
     rewards: TextList = field(default_factory=lambda: list(DEFAULT_REWARDS))
@@ -111,6 +121,9 @@ class CompareConfig:
     wandb_project: Text = "sagym"
     imports: TextList = field(default_factory=list)
     progress: bool = True
+    force: bool = False
+    backend: Literal["local", "ray"] = "local"
+    address: Text | None = None
 
     @model_validator(mode="after")
     def _registered(self) -> CompareConfig:
@@ -187,103 +200,164 @@ def design_label(reward: str, algo: str, algos: Sequence[str]) -> str:
     return reward if len(algos) == 1 else f"{reward}/{algo}"
 
 
-def _cell_key(cell: TrainConfig) -> dict[str, Any]:
-    data = cell.to_dict()
-    for volatile in ("progress", "wandb", "wandb_dir", "wandb_project", "out"):
-        data.pop(volatile, None)
+def note(message: str) -> None:
+    """A one-line note on stderr (kept off stdout, which carries the results table)."""
+    print(f"sagym compare: note: {message}", file=sys.stderr, flush=True)
+
+
+def _config_dict(config: CompareConfig) -> dict[str, Any]:
+    data: dict[str, Any] = config.to_dict()
     return data
 
 
-def _is_done(cell: TrainConfig) -> bool:
-    folder = Path(cell.out) / str(cell.run_name)
-    marker = folder / "cell.json"
-    if not (folder / "outcomes.json").exists() or not marker.exists():
-        return False
-    try:
-        return bool(json.loads(marker.read_text()) == json.loads(json.dumps(_cell_key(cell))))
-    except (OSError, json.JSONDecodeError):
-        return False
+def _canonical_reward(spec: str) -> str:
+    from sagym.rewards import make_reward
+
+    return make_reward(spec).spec()
 
 
-def _worker_init(imports: list[str]) -> None:
-    import importlib
+def unique_cells(cells: list[TrainConfig]) -> list[TrainConfig]:
+    """The cells with repeated grid entries merged; the first spelling given is kept.
 
-    import torch
+    ``--rewards engagement engagement`` or two spellings of one spec
+    (``satisfaction-2*induced_shift``, ``satisfaction - 2*induced_shift``) would otherwise run
+    the same cell twice and count it as two seeds.
+    """
+    kept: dict[tuple[Any, ...], TrainConfig] = {}
+    canonical: dict[str, str] = {}
+    for cell in cells:
+        if is_baseline(cell.algo):
+            reward = "none"
+        else:
+            if cell.reward not in canonical:
+                canonical[cell.reward] = _canonical_reward(cell.reward)
+            reward = canonical[cell.reward]
+        kept.setdefault((cell.env, reward, cell.algo, cell.seed), cell)
+    return list(kept.values())
 
-    torch.set_num_threads(1)
-    for module in imports:
-        importlib.import_module(module)
+
+def duplicate_notes(config: CompareConfig) -> list[str]:
+    """One note per grid entry that repeats an earlier one (and so runs only once)."""
+    notes = []
+    for name in ("rewards", "baselines", "envs", "algos"):
+        first: dict[str, str] = {}
+        for given in getattr(config, name):
+            same = _canonical_reward(given) if name == "rewards" else given
+            if same not in first:
+                first[same] = given
+            elif first[same] == given:
+                notes.append(f"{name}: {given!r} is listed more than once; it runs once")
+            else:
+                notes.append(
+                    f"{name}: {given!r} is the same as {first[same]!r}; it runs once, as the latter"
+                )
+    return list(dict.fromkeys(notes))
 
 
-def _run_cell(cell: TrainConfig) -> tuple[str, float]:
-    from sagym.agents.training import train
+@contextlib.contextmanager
+def output_guard(config: CompareConfig) -> Iterator[Path]:
+    """Check the config and the output folder, then hold the folder's lock for the block.
 
-    result = train(cell)
-    atomic_write_json(result.run_dir / "cell.json", _cell_key(cell))
-    return str(cell.run_name), result.seconds
+    Bad input is refused before anything is created; the folder is checked again once the lock
+    is held, since another comparison may have written it in between. Re-entrant, so the command
+    line can hold it over the grid, the report and the W&B summary together.
+    """
+    out = output_path(config.out)
+    check_backend(config.backend, config.address)
+    config.cells()  # validates every field before any folder is created
+    data = _config_dict(config)
+    check_output_folder(out, data, config.force)
+    with hold_output_lock(out):
+        check_output_folder(out, data, config.force)
+        yield out
 
 
 @dataclass
 class GridResult:
+    """What a grid run did: ``trained`` + ``evaluated`` cells ran now, ``reused`` were reused."""
+
     out: Path
     results: pd.DataFrame
     trajectories: pd.DataFrame
     seconds: float
-    ran: int
-    skipped: int
+    trained: int
+    evaluated: int
+    reused: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ran(self) -> int:
+        return self.trained + self.evaluated
+
+    @property
+    def skipped(self) -> int:
+        return self.reused
 
 
 def run_grid(config: CompareConfig) -> GridResult:
     """Run every cell not already done, then collect ``results.csv`` and ``trajectories.csv``."""
     started = time.perf_counter()
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
-    cells = config.cells()
-    atomic_write_json(out / "compare_config.json", config.to_dict())
-    todo = [c for c in cells if not _is_done(c)]
-    jobs = max(1, min(config.jobs or os.cpu_count() or 1, len(todo) or 1))
-    timings: dict[str, float] = {}
-    bar = None
-    if config.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(cells), initial=len(cells) - len(todo), unit="run", desc="grid")
-    if todo:
-        if jobs == 1:
-            _worker_init(config.imports)
-            for cell in todo:
-                name, seconds = _run_cell(cell)
-                timings[name] = seconds
-                if bar is not None:
-                    bar.update(1)
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                max_workers=jobs,
-                mp_context=context,
-                initializer=_worker_init,
-                initargs=(config.imports,),
-            ) as pool:
-                futures = [pool.submit(_run_cell, cell) for cell in todo]
-                for future in as_completed(futures):
-                    name, seconds = future.result()
-                    timings[name] = seconds
-                    if bar is not None:
-                        bar.update(1)
-    if bar is not None:
-        bar.close()
-    results, trajectories = collect(cells, config.algos)
-    atomic_write_csv(out / "results.csv", results)
-    atomic_write_csv(out / "trajectories.csv", trajectories)
-    atomic_write_json(out / "timings.json", timings)
+    with output_guard(config) as out:
+        cells = unique_cells(config.cells())
+        notes = duplicate_notes(config)
+        algos = list(dict.fromkeys(config.algos))
+        remove_temporaries(out)  # left by a killed comparison; no other writer holds the lock
+        atomic_write_json(out / CONFIG_NAME, _config_dict(config))
+        todo: list[CellTask] = []
+        for cell in cells:
+            key = cell_key(cell)
+            if not config.force:
+                state = check_cell(cell, key)
+                if state.reusable:
+                    continue
+                if state.note:
+                    notes.append(f"running {cell.run_name} again: {state.note}")
+            todo.append(CellTask(cell, key))
+        for line in notes:
+            note(line)
+        timings = _run(config, todo, len(cells))
+        results, trajectories = collect(cells, algos)
+        atomic_write_csv(out / "results.csv", results)
+        atomic_write_csv(out / "trajectories.csv", trajectories)
+        atomic_write_json(out / "timings.json", timings)
+    evaluated = sum(is_baseline(t.cell.algo) for t in todo)
     return GridResult(
         out=out,
         results=results,
         trajectories=trajectories,
         seconds=time.perf_counter() - started,
-        ran=len(todo),
-        skipped=len(cells) - len(todo),
+        trained=len(todo) - evaluated,
+        evaluated=evaluated,
+        reused=len(cells) - len(todo),
+        notes=notes,
     )
+
+
+def _run(config: CompareConfig, todo: list[CellTask], total: int) -> dict[str, float]:
+    """Run ``todo`` on the configured backend; the seconds each cell took, by run name."""
+    timings: dict[str, float] = {}
+    bar = None
+    if config.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, initial=total - len(todo), unit="run", desc="grid")
+
+    def done(name: str, seconds: float) -> None:
+        timings[name] = seconds
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if todo:
+            jobs = max(1, min(config.jobs or os.cpu_count() or 1, len(todo)))
+            if config.backend == "ray":
+                run_ray(todo, jobs, config.imports, done, address=config.address)
+            else:
+                run_local(todo, jobs, config.imports, done)
+    finally:
+        if bar is not None:
+            bar.close()
+    return dict(sorted(timings.items()))
 
 
 def collect(cells: list[TrainConfig], algos: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -71,14 +71,18 @@ def test_interrupted_grid_resumes_only_the_missing_runs(tiny_results: Path, tmp_
         out=str(copy), jobs=1, wandb="disabled", progress=False,
     )  # fmt: skip
     grid = run_grid(config)
-    assert (grid.ran, grid.skipped) == (1, 5)
+    assert (grid.trained, grid.evaluated, grid.reused) == (1, 0, 5)
     assert (copy / "results.csv").read_bytes() == (tiny_results / "results.csv").read_bytes()
     assert (copy / "trajectories.csv").read_bytes() == (
         tiny_results / "trajectories.csv"
     ).read_bytes()
-    # A changed config is not mistaken for a finished run.
+    # A changed config is another experiment: refused, then rerun in full when forced.
     config.steps = 1024
-    assert run_grid(config).ran == 4
+    with pytest.raises(ValueError, match=r"holds another experiment \(steps: 2048 there, 1024"):
+        run_grid(config)
+    config.force = True
+    grid = run_grid(config)
+    assert (grid.trained, grid.evaluated, grid.reused) == (4, 2, 0)
 
 
 @pytest.mark.slow
