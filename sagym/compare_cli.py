@@ -63,7 +63,7 @@ def _compare(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     config = config_from_args(args)
     check_output_folder(config.out)  # usable at all; output_guard checks what it holds
-    with output_guard(config):  # every cell checked before any folder is made  # one comparison per folder, report and W&B summary included
+    with output_guard(config):  # cells checked first; one comparison per folder
         grid = run_grid(config)
         out = Path(config.out)
         summary, table = build_report(grid.results, grid.trajectories, out)
