@@ -141,6 +141,7 @@ class CompareConfig:
             raise ValueError("the grid is empty: give at least one reward or baseline")
         check_population(self.population)
         check_user(self.horizon, self.population, "engagement", self.user_overrides)
+        check_backend(self.backend, self.address)
         return self
 
     @classmethod

@@ -46,9 +46,9 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
     ("unknown experiment field", {"e.yaml": "rewardz: [engagement]\n"},
      ["compare", "--experiment", "e.yaml"],
      "sagym compare: error: unknown experiment field 'rewardz' (did you mean 'rewards'?); known: "
-     "algos, baselines, envs, eval_seed, eval_users, horizon, hyperparams, imports, jobs, "
-     "n_envs, out, population, progress, rewards, seeds, steps, user_overrides, wandb, "
-     "wandb_project"),
+     "address, algos, backend, baselines, envs, eval_seed, eval_users, force, horizon, "
+     "hyperparams, imports, jobs, n_envs, out, population, progress, rewards, seeds, steps, "
+     "user_overrides, wandb, wandb_project"),
     ("config file missing", {}, ["train", "--config", "c.json"],
      "sagym train: error: --config: no such file 'c.json'"),
     ("unknown config field", {"c.json": '{"stpes": 10}'}, ["train", "--config", "c.json"],

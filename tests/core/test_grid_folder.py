@@ -94,14 +94,14 @@ def test_bad_out_is_refused_before_anything_is_written(
 ) -> None:
     assert cli_main(["compare", "--rewards", "engagement", "--out", "", "--wandb", "disabled"]) == 2
     printed = capsys.readouterr()
-    assert "sagym compare: error: out must name a folder; got ''" in printed.out + printed.err
+    assert printed.err == "sagym compare: error: out must not be empty; got ''\n"
     a_file = tmp_path / "file"
     a_file.write_text("x")
     with pytest.raises(ValueError, match=f"out must be a folder; '{a_file}' is a file"):
         run_grid(_baselines(a_file))
     with pytest.raises(ValueError, match="seeds must be >= 1"):
         run_grid(_baselines(tmp_path / "never", seeds=0))
-    with pytest.raises(ValueError, match="backend must be one of local, ray; got 'spark'"):
+    with pytest.raises(ValueError, match="backend must be one of 'local' or 'ray'; got 'spark'"):
         run_grid(_baselines(tmp_path / "never", backend="spark"))
     assert not (tmp_path / "never").exists()
 

@@ -52,7 +52,12 @@ def test_ray_backend_gives_byte_identical_results_and_stays_out_of_home(
 
 
 def test_address_needs_the_ray_backend(tmp_path: Path) -> None:
-    config = CompareConfig(**TINY, address="10.0.0.1:6379", out=str(tmp_path / "never"))
+    with pytest.raises(
+        ValueError, match="address is only used by backend 'ray'; got backend 'local'"
+    ):
+        CompareConfig(**TINY, address="10.0.0.1:6379", out=str(tmp_path / "never"))
+    config = CompareConfig(**TINY, out=str(tmp_path / "never"))
+    config.address = "10.0.0.1:6379"  # edited after construction: checked again before running
     with pytest.raises(
         ValueError, match="address is only used by backend 'ray'; got backend 'local'"
     ):
