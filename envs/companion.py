@@ -12,9 +12,9 @@ from numpy.typing import NDArray
 
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.core import CompanionCore, CompanionSpec, info_for_user
-from sagym.envs.noise import draw_keys, episode_key
-from sagym.envs.params import ModelConfig
-from sagym.envs.population import Population
+from sagym.envs.user.noise import draw_keys, episode_key
+from sagym.envs.user.params import ModelConfig
+from sagym.envs.user.population import Population
 from sagym.rewards import Reward
 
 

@@ -13,9 +13,9 @@ from numpy.typing import NDArray
 
 from sagym.envs.behaviours import N_BEHAVIOURS
 from sagym.envs.core import CompanionCore, CompanionSpec, base_keys
-from sagym.envs.noise import episode_key
-from sagym.envs.params import ModelConfig
-from sagym.envs.population import Population
+from sagym.envs.user.noise import episode_key
+from sagym.envs.user.params import ModelConfig
+from sagym.envs.user.population import Population
 from sagym.rewards import Reward
 from sagym.signals import DaySignals
 

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sagym.envs import kernel, noise
-from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
-from sagym.envs.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
-from sagym.envs.population import Population, get_population
-from sagym.envs.user_model import UserModel
+from sagym.envs import companion_kernel as kernel
+from sagym.envs.behaviours import ACTIONS, BEHAVIOUR_NAMES, N_BEHAVIOURS
+from sagym.envs.user import noise
+from sagym.envs.user.model import UserModel
+from sagym.envs.user.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
+from sagym.envs.user.population import Population, get_population
 from sagym.rewards import Reward, component_rewards, make_reward
 from sagym.signals import DaySignals
 
@@ -109,7 +110,7 @@ class CompanionCore:
     # ----------------------------------------------------------------------------------- users
     def reset(self, keys: NDArray[np.uint64]) -> None:
         """Sample a fresh user for every slot from its key."""
-        self.model = UserModel.sample(self.population, keys, self.config, self.overrides)
+        self.model = UserModel.sample(ACTIONS, self.population, keys, self.config, self.overrides)
         self._forget(self._all_rows)
 
     def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:

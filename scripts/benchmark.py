@@ -297,12 +297,13 @@ class UserModelOnly:
         self.model: Any = None
 
     def reset(self, seed: int | None = None) -> None:
-        from sagym.envs.noise import draw_keys
-        from sagym.envs.population import get_population
-        from sagym.envs.user_model import UserModel
+        from sagym.envs.behaviours import ACTIONS
+        from sagym.envs.user.model import UserModel
+        from sagym.envs.user.noise import draw_keys
+        from sagym.envs.user.population import get_population
 
         keys = draw_keys(np.random.default_rng(seed), self.num_envs)
-        self.model = UserModel.sample(get_population("default"), keys)
+        self.model = UserModel.sample(ACTIONS, get_population("default"), keys)
 
     def step(self, actions: NDArray[np.int64]) -> None:
         self.model.step(actions)
