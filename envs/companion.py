@@ -2,23 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import ClassVar
 
-import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 from numpy.typing import NDArray
 
-from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
-from sagym.envs.core import CompanionCore, CompanionSpec, info_for_user
-from sagym.envs.user.noise import draw_keys, episode_key
+from sagym.envs.behaviours import ACTIONS, BEHAVIOUR_NAMES
+from sagym.envs.product_env import ProductEnv
+from sagym.envs.simulation import Product
+from sagym.envs.user.actions import ActionTable
+from sagym.envs.user.model import UserModel, one_hot
 from sagym.envs.user.params import ModelConfig
-from sagym.envs.user.population import Population
-from sagym.rewards import Reward
+from sagym.signals import DaySignals
+
+FEATURES: tuple[str, ...] = (
+    "present_today",
+    "last_session_time",
+    "last_rating",
+    "last_mood",
+    "days_away",
+    "day",
+    "recent_rating",
+    "recent_engagement",
+    "recent_presence",
+    *(f"last_action_{name}" for name in BEHAVIOUR_NAMES),
+)
+HISTORY_RATE = 0.3  # update rate of the observed recent averages (about a week's memory)
 
 
-class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
+class Companion(Product):
+    """The companion product: one behaviour a day, shown as it is (a one-hot exposure)."""
+
+    actions: ClassVar[ActionTable] = ACTIONS
+    action_names: ClassVar[tuple[str, ...]] = BEHAVIOUR_NAMES
+    features: ClassVar[tuple[str, ...]] = FEATURES
+
+    def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
+        super().__init__(n_users, horizon, config)
+        # session, rating, mood, recent rating, engagement, presence
+        self.hist = np.zeros((n_users, 6))
+        self.last_action = np.full(n_users, -1, dtype=np.int64)
+
+    def show(
+        self, actions: NDArray[np.int64], model: UserModel
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return ACTIONS.effects[actions], one_hot(actions, ACTIONS.n)
+
+    def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
+        from sagym.envs import companion_kernel
+
+        s = model.state
+        companion_kernel.observe_kernel(
+            rows, s.present, s.days_away, s.day, self.hist, self.last_action,
+            float(self.config.churn_days), float(self.horizon), out,
+        )  # fmt: skip
+
+    def remember(self, actions: NDArray[np.int64], signals: DaySignals) -> None:
+        from sagym.envs import companion_kernel
+
+        companion_kernel.history_kernel(
+            self.hist, self.last_action, actions, signals.present, signals.session_time,
+            signals.rating, signals.mood, HISTORY_RATE,
+        )  # fmt: skip
+
+    def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
+        """What the assistant remembers of new users: nothing yet, their first mood, present."""
+        self.hist[rows] = 0.0
+        self.hist[rows, 2] = model.state.mood[rows]
+        self.hist[rows, 5] = 1.0
+        self.last_action[rows] = -1
+
+
+class CompanionEnv(ProductEnv):
     """
     ## Description
 
@@ -113,85 +168,4 @@ class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
     * v0: initial release.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 4}
-
-    def __init__(
-        self,
-        reward: str | Reward = "engagement",
-        horizon: int = 90,
-        population: str | Population = "default",
-        user_overrides: Mapping[str, float] | None = None,
-        model_config: ModelConfig | Mapping[str, float] | None = None,
-        observe_latent: bool = False,
-        render_mode: str | None = None,
-    ) -> None:
-        spec = CompanionSpec(
-            horizon=horizon,
-            population=population,
-            reward=reward,
-            user_overrides=user_overrides,
-            model_config=model_config,
-            observe_latent=observe_latent,
-        )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None; "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
-        self.core = CompanionCore(1, spec)
-        self.action_space = spaces.Discrete(N_BEHAVIOURS)
-        self.observation_space = spaces.Box(0.0, 1.0, (self.core.obs_dim,), dtype=np.float32)
-        self._last_info: dict[str, Any] = {}
-        self._base_key: NDArray[np.uint64] | None = None
-        self._episode = 0
-
-    @property
-    def reward_fn(self) -> Reward:
-        return self.core.reward
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is not None or self._base_key is None:
-            self._base_key = draw_keys(self.np_random, 1)
-            self._episode = 0
-        else:
-            self._episode += 1
-        self.core.reset(episode_key(self._base_key, self._episode))
-        self._last_info = {"day": 0, "persona": self.core.persona_names()[0]}
-        return self.core.observe()[0], dict(self._last_info)
-
-    def step(
-        self, action: np.int64 | int
-    ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        if not self.action_space.contains(np.int64(action)):
-            raise ValueError(
-                f"action must be an integer in [0, {N_BEHAVIOURS - 1}]; got {action!r}"
-            )
-        sig, reward, terminated, truncated, components = self.core.step(
-            np.array([int(action)], dtype=np.int64)
-        )
-        info = info_for_user(self.core, sig, components, 0)
-        self._last_info = info
-        return (
-            self.core.observe()[0],
-            float(reward[0]),
-            bool(terminated[0]),
-            bool(truncated[0]),
-            info,
-        )
-
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
-            return None
-        i = self._last_info
-        if "wellbeing" not in i:
-            return f"day 0 · persona {i.get('persona', '?')}"
-        return (
-            f"day {i['day']:3d} · {i['persona']:<11} · {BEHAVIOUR_NAMES and i['action_name']:<18} "
-            f"present={int(i['present'])} rating={i['rating']:.2f} wellbeing={i['wellbeing']:+.2f} "
-            f"(twin {i['twin_wellbeing']:+.2f}) human={i['human_connection']:.2f} "
-            f"dependence={i['dependence']:.2f} shift={i['induced_shift']:.2f}"
-        )
+    product = Companion
