@@ -9,68 +9,26 @@ from numpy.typing import NDArray
 
 from sagym.envs.behaviours import ACTIONS, BEHAVIOUR_NAMES
 from sagym.envs.product_env import ProductEnv
-from sagym.envs.simulation import Product
+from sagym.envs.session import HISTORY_RATE, SessionProduct, session_features
 from sagym.envs.user.actions import ActionTable
 from sagym.envs.user.model import UserModel, one_hot
-from sagym.envs.user.params import ModelConfig
-from sagym.signals import DaySignals
 
-FEATURES: tuple[str, ...] = (
-    "present_today",
-    "last_session_time",
-    "last_rating",
-    "last_mood",
-    "days_away",
-    "day",
-    "recent_rating",
-    "recent_engagement",
-    "recent_presence",
-    *(f"last_action_{name}" for name in BEHAVIOUR_NAMES),
-)
-HISTORY_RATE = 0.3  # update rate of the observed recent averages (about a week's memory)
+__all__ = ["FEATURES", "HISTORY_RATE", "Companion", "CompanionEnv"]
+
+FEATURES: tuple[str, ...] = session_features(BEHAVIOUR_NAMES)
 
 
-class Companion(Product):
+class Companion(SessionProduct):
     """The companion product: one behaviour a day, shown as it is (a one-hot exposure)."""
 
     actions: ClassVar[ActionTable] = ACTIONS
     action_names: ClassVar[tuple[str, ...]] = BEHAVIOUR_NAMES
     features: ClassVar[tuple[str, ...]] = FEATURES
 
-    def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
-        super().__init__(n_users, horizon, config)
-        # session, rating, mood, recent rating, engagement, presence
-        self.hist = np.zeros((n_users, 6))
-        self.last_action = np.full(n_users, -1, dtype=np.int64)
-
     def show(
         self, actions: NDArray[np.int64], model: UserModel
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return ACTIONS.effects[actions], one_hot(actions, ACTIONS.n)
-
-    def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
-        from sagym.envs import companion_kernel
-
-        s = model.state
-        companion_kernel.observe_kernel(
-            rows, s.present, s.days_away, s.day, self.hist, self.last_action,
-            float(self.config.churn_days), float(self.horizon), out,
-        )  # fmt: skip
-
-    def remember(self, actions: NDArray[np.int64], signals: DaySignals) -> None:
-        from sagym.envs import companion_kernel
-
-        companion_kernel.history_kernel(
-            self.hist, self.last_action, actions, signals.present, signals.session_time,
-            signals.rating, signals.mood, HISTORY_RATE,
-        )  # fmt: skip
-
-    def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
-        """What the assistant remembers of new users: nothing yet, their first mood, present."""
-        self.hist[rows] = 0.0
-        self.hist[rows, 2] = model.state.mood[rows]
-        self.hist[rows, 5] = 1.0
-        self.last_action[rows] = -1
 
 
 class CompanionEnv(ProductEnv):

@@ -1,4 +1,4 @@
-"""Compiled pieces of the companion product: its observation and what it remembers of a user."""
+"""Compiled session memory of a product: the common observation and what it remembers of a user."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def observe_kernel(
     horizon: float,
     obs: np.ndarray,  # (len(rows), obs_dim) float32, zero-initialised
 ) -> None:
-    """The deployable observation of the users at ``rows`` (see ``CompanionEnv``'s manual)."""
+    """The common deployable observation of the users at ``rows`` (``SESSION_FEATURES``)."""
     for j in range(rows.shape[0]):
         i = rows[j]
         obs[j, 0] = 1.0 if present[i] else 0.0
