@@ -30,9 +30,9 @@ from sagym.agents.factory import (
     make_algo,
     resolve_hyperparams,
 )
-from sagym.agents.vec_env import CompanionSB3VecEnv
-from sagym.envs.core import CompanionCore, CompanionSpec
-from sagym.envs.registration import ENV_IDS
+from sagym.agents.vec_env import make_sb3_vec_env
+from sagym.envs.core import CompanionSpec
+from sagym.envs.lookup import check_env_id, make_simulation, simulation_spec
 from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
 from sagym.tracking import WANDB_MODES, WandbOutputFormat, init_run, scalars
@@ -94,8 +94,7 @@ class TrainConfig:
     def validate(self) -> None:
         for module in self.imports:
             importlib.import_module(module)
-        if self.env not in ENV_IDS:
-            raise ValueError(f"env must be one of {', '.join(ENV_IDS)}; got {self.env!r}")
+        check_env_id(self.env)
         if not (self.algo in list_algos() or is_baseline(self.algo)):
             raise ValueError(
                 f"algo must be one of {', '.join(list_algos())} or a baseline "
@@ -116,13 +115,14 @@ class TrainConfig:
 
     def spec(self) -> CompanionSpec:
         """The environment arguments of this run, checked by building them once."""
-        spec = CompanionSpec(
+        spec = simulation_spec(
+            self.env,
             horizon=self.horizon,
             population=self.population,
             reward=self.reward,
             user_overrides=self.user_overrides or None,
         )
-        CompanionCore(1, spec)  # fails early, naming the bad field
+        make_simulation(spec, 1)  # fails early, naming the bad field
         return spec
 
     def resolved_n_envs(self) -> int:
@@ -235,16 +235,7 @@ def _learn(
     from stable_baselines3.common.vec_env import VecMonitor
 
     n_envs = config.resolved_n_envs()
-    venv = VecMonitor(
-        CompanionSB3VecEnv(
-            n_envs,
-            seed=config.seed,
-            reward=spec.reward,
-            horizon=spec.horizon,
-            population=spec.population,
-            user_overrides=spec.user_overrides,
-        )
-    )
+    venv = VecMonitor(make_sb3_vec_env(spec, n_envs, seed=config.seed))
     done_steps = 0
     checkpoints = _checkpoints(run_dir) if resume else []
     if checkpoints:

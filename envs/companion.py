@@ -24,6 +24,12 @@ class Companion(SessionProduct):
     actions: ClassVar[ActionTable] = ACTIONS
     action_names: ClassVar[tuple[str, ...]] = BEHAVIOUR_NAMES
     features: ClassVar[tuple[str, ...]] = FEATURES
+    supportive_cycle: ClassVar[tuple[str, ...]] = (
+        "scaffolding",
+        "offer_choices",
+        "redirect_to_humans",
+    )
+    break_action: ClassVar[str | None] = "suggest_break"
 
     def show(
         self, actions: NDArray[np.int64], model: UserModel

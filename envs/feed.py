@@ -116,6 +116,8 @@ class Feed(SessionProduct):
         *session_features(RANKERS),
         *(f"interest_{t}" for t in TOPICS),
     )
+    supportive_cycle: ClassVar[tuple[str, ...]] = ("quality", "diverse", "friends_first")
+    break_action: ClassVar[str | None] = "caught_up"
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         super().__init__(n_users, horizon, config)

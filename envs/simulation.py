@@ -58,6 +58,7 @@ class SimulationSpec:
     model_config: ModelConfig | Mapping[str, float] | None = None
     observe_latent: bool = False
     reward_components: bool = True  # compute every reward's value for info (off in training)
+    env: str | None = None  # the environment id whose product simulates these users
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon, int | np.integer) or not 1 <= int(self.horizon) <= 3650:
@@ -74,11 +75,16 @@ class Product:
             dimensions of the user's preferences).
         action_names: the agent's actions (``Discrete(len(action_names))``).
         features: names of the observation features, in order (all in [0, 1]).
+        supportive_cycle: actions the ``heuristic`` baseline rotates through day by day (a
+            need-supportive designer's choice; empty: the product has no heuristic baseline).
+        break_action: the action the heuristic takes when recent engagement runs high.
     """
 
     actions: ClassVar[ActionTable]
     action_names: ClassVar[tuple[str, ...]]
     features: ClassVar[tuple[str, ...]]
+    supportive_cycle: ClassVar[tuple[str, ...]] = ()
+    break_action: ClassVar[str | None] = None
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         self.n_users = n_users
