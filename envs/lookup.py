@@ -85,3 +85,25 @@ def make_simulation(
 def vector_kwargs(spec: SimulationSpec) -> dict[str, Any]:
     """The keyword arguments of the vector environment that simulates ``spec``."""
     return {name: getattr(spec, name) for name in _SPEC_FIELDS}
+
+
+def product_env_ids() -> tuple[str, ...]:
+    """Every registered product environment: sagym's, and those of modules already imported."""
+    import sys
+
+    from sagym.envs.product_env import ProductEnv
+    from sagym.envs.registration import ENV_IDS
+
+    found = list(ENV_IDS)
+    for env_id, spec in gym.registry.items():
+        entry = spec.entry_point
+        if env_id in found or entry is None:
+            continue
+        if isinstance(entry, str):
+            module, _, name = entry.partition(":")
+            if module not in sys.modules:
+                continue
+            entry = getattr(sys.modules[module], name, None)
+        if isinstance(entry, type) and issubclass(entry, ProductEnv):
+            found.append(env_id)
+    return tuple(found)

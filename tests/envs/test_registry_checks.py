@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import example_journal_env  # noqa: F401  (an environment registered outside the package)
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -13,11 +14,13 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import sagym  # noqa: F401  (registers the environments)
-from sagym.envs import ENV_IDS
+from sagym.envs.lookup import product_env_ids
 from sagym.envs.product_env import ProductEnv, ProductVectorEnv
 from sagym.envs.simulation import LATENT_STATE_FEATURES
 
 HORIZON = 90
+# Every registered product environment: sagym's and the example defined in a user's own module.
+ENV_IDS = product_env_ids()
 
 
 def _n_actions(env_id: str) -> int:
