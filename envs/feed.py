@@ -74,7 +74,7 @@ CATALOGUE = ActionTable.from_rows(
 )
 # What the user's preferences range over: topics (effects unused; exposure is over these rows).
 TOPIC_TABLE = ActionTable.from_rows([(t, "neutral", {}) for t in TOPICS])
-ITEM_TOPIC = np.array([TOPICS.index(t) for t, _, _ in ITEMS])
+ITEM_TOPIC = np.array([TOPICS.index(t) for t, _, _ in ITEMS], dtype=np.int64)
 ITEM_BAIT = np.array([q == "clickbait" for _, q, _ in ITEMS], dtype=np.float64)
 ITEM_INTENSITY = np.array([i for _, _, i in ITEMS])
 ITEM_FRIENDS = np.array([t == "friends" for t, _, _ in ITEMS], dtype=np.float64)
@@ -83,28 +83,6 @@ NOTICE[EFFECT_COLUMNS.index("session_time")] = -0.15
 NOTICE[EFFECT_COLUMNS.index("habit_boost")] = -0.3
 NOTICE[EFFECT_COLUMNS.index("break_nudge")] = 1.0
 CAUGHT_UP = RANKERS.index("caught_up")
-
-
-def rank_scores(
-    ranker: NDArray[np.int64], interest: FloatArray, day: NDArray[np.int64]
-) -> FloatArray:
-    """``(n, items)`` scores of every item under each user's ranker (higher ranks first)."""
-    it = interest[:, ITEM_TOPIC]  # (n, items) estimated interest in each item's topic
-    nutritious = 1.0 - ITEM_BAIT
-    rotation = (ITEM_TOPIC[None, :] - day[:, None]) % len(TOPICS)
-    calm = 1.0 - ITEM_INTENSITY
-    candidates = np.stack(
-        [
-            it * (1.0 + 0.8 * ITEM_BAIT) * (0.5 + ITEM_INTENSITY),
-            it + 0.01 * calm,
-            nutritious + 0.5 * it,
-            nutritious * (2 * len(TOPICS) - rotation - len(TOPICS) * (ITEM_INTENSITY > 0.4)),
-            2.0 * ITEM_FRIENDS * nutritious + nutritious + 0.5 * it,
-            nutritious * (1.0 + calm) + 0.1 * it,
-        ]
-    )  # (rankers, n, items)
-    out: FloatArray = candidates[ranker, np.arange(ranker.shape[0])]
-    return out
 
 
 class Feed(SessionProduct):
@@ -123,24 +101,25 @@ class Feed(SessionProduct):
         super().__init__(n_users, horizon, config)
         self.interest = np.full((n_users, len(TOPICS)), 0.5)
         self._exposure = np.zeros((n_users, len(TOPICS)))
+        self._items = np.zeros((n_users, SLATE_WEIGHTS.shape[0]), dtype=np.int64)
 
     def slate(self, actions: NDArray[np.int64], model: UserModel) -> NDArray[np.int64]:
-        """``(n, slate size)`` item indices, best first (stable ties: catalogue order)."""
-        scores = rank_scores(actions, self.interest, model.state.day)
-        order = np.argsort(-scores, axis=1, kind="stable")
-        out: NDArray[np.int64] = order[:, : SLATE_WEIGHTS.shape[0]]
-        return out
+        """``(n, slate size)`` item indices, best first (ties: earlier in the catalogue)."""
+        self.show(actions, model)
+        return self._items
 
     def show(self, actions: NDArray[np.int64], model: UserModel) -> tuple[FloatArray, FloatArray]:
-        items = self.slate(actions, model)
+        from sagym.envs import feed_kernel
+
         n = actions.shape[0]
+        self._items = np.empty((n, SLATE_WEIGHTS.shape[0]), dtype=np.int64)
         effects = np.zeros((n, N_EFFECTS))
         exposure = np.zeros((n, len(TOPICS)))
-        rows = np.arange(n)
-        for pos, weight in enumerate(SLATE_WEIGHTS):  # position by position: per-user arithmetic
-            effects += weight * CATALOGUE.effects[items[:, pos]]
-            exposure[rows, ITEM_TOPIC[items[:, pos]]] += weight
-        effects += (actions == CAUGHT_UP)[:, None] * NOTICE
+        feed_kernel.slates(
+            actions, self.interest, model.state.day, ITEM_TOPIC, ITEM_BAIT, ITEM_INTENSITY,
+            ITEM_FRIENDS, CATALOGUE.effects, SLATE_WEIGHTS, NOTICE, CAUGHT_UP,
+            self._items, effects, exposure,
+        )  # fmt: skip
         self._exposure = exposure
         return effects, exposure
 
