@@ -34,7 +34,7 @@ from sagym.agents.factory import (
     make_algo,
     resolve_hyperparams,
 )
-from sagym.agents.vec_env import CompanionSB3VecEnv
+from sagym.agents.vec_env import make_sb3_vec_env
 from sagym.config_checks import (
     check_algo,
     check_env,
@@ -61,7 +61,8 @@ from sagym.config_fields import (
     one_line_errors,
     read_mapping,
 )
-from sagym.envs.core import CompanionCore, CompanionSpec
+from sagym.envs.core import CompanionSpec
+from sagym.envs.lookup import make_simulation, simulation_spec
 from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
 from sagym.tracking import WandbOutputFormat, init_run, scalars
@@ -134,7 +135,7 @@ class TrainConfig:
         check_algo(self.algo)
         check_reward(self.reward)
         check_population(self.population)
-        check_user(self.horizon, self.population, self.reward, self.user_overrides)
+        check_user(self.horizon, self.population, self.reward, self.user_overrides, self.env)
         if self.steps == 0 and not is_baseline(self.algo):
             raise ValueError(f"steps must be >= 1 to train {self.algo}; got 0")
         return self
@@ -143,18 +144,19 @@ class TrainConfig:
         """Every check again (fields may have been edited), the hyperparameters and ``out``."""
         TrainConfig.from_dict(self.to_dict())
         if not is_baseline(self.algo):
-            check_hyperparams(self.algo, self.resolved_n_envs(), self.hyperparams)
+            check_hyperparams(self.algo, self.resolved_n_envs(), self.hyperparams, self.env)
         check_output_folder(self.out)
 
     def spec(self) -> CompanionSpec:
         """The environment arguments of this run, checked by building them once."""
-        spec = CompanionSpec(
+        spec = simulation_spec(
+            self.env,
             horizon=self.horizon,
             population=self.population,
             reward=self.reward,
             user_overrides=self.user_overrides or None,
         )
-        CompanionCore(1, spec)  # fails early, naming the bad field
+        make_simulation(spec, 1)  # fails early, naming the bad field
         return spec
 
     def resolved_n_envs(self) -> int:
@@ -177,7 +179,9 @@ class TrainConfig:
         return cls(**dict(data))
 
 
-def check_hyperparams(algo: str, n_envs: int, hyperparams: Mapping[str, Any]) -> None:
+def check_hyperparams(
+    algo: str, n_envs: int, hyperparams: Mapping[str, Any], env: str = "sagym/Companion-v0"
+) -> None:
     """Refuse hyperparameters SB3 would refuse, by building the algorithm once on ``n_envs`` users.
 
     Unknown names are refused with the closest known one; SB3's assertions and type errors are
@@ -208,7 +212,7 @@ def check_hyperparams(algo: str, n_envs: int, hyperparams: Mapping[str, Any]) ->
             )
     given = ", ".join(f"{k}={v!r}" for k, v in hyperparams.items()) or "the defaults"
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
-    venv = CompanionSB3VecEnv(n_envs, seed=0)
+    venv = make_sb3_vec_env(simulation_spec(env), n_envs, seed=0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -438,16 +442,7 @@ def _learn(
     from stable_baselines3.common.vec_env import VecMonitor
 
     n_envs = config.resolved_n_envs()
-    venv = VecMonitor(
-        CompanionSB3VecEnv(
-            n_envs,
-            seed=config.seed,
-            reward=spec.reward,
-            horizon=spec.horizon,
-            population=spec.population,
-            user_overrides=spec.user_overrides,
-        )
-    )
+    venv = VecMonitor(make_sb3_vec_env(spec, n_envs, seed=config.seed))
     if plan is None:
         model = make_algo(config.algo, venv, config.seed, config.hyperparams)
     else:

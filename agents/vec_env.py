@@ -2,8 +2,9 @@
 
 Stable-Baselines3 2.x does not accept Gymnasium vector environments. :class:`BatchedVecEnv` holds
 the SB3 plumbing for any Gymnasium vector env that steps its sub-environments as one batch, and
-:class:`CompanionSB3VecEnv` drives a :class:`~sagym.envs.companion_vector.CompanionVectorEnv`
-(SAME_STEP autoreset) with SB3's protocol: ``dones`` = terminated or truncated,
+:class:`SB3VecEnv` drives the native vector environment of any registered environment id
+(``gymnasium.make_vec(env_id, vectorization_mode="vector_entry_point")``, SAME_STEP autoreset)
+with SB3's protocol: ``dones`` = terminated or truncated,
 ``infos[i]["terminal_observation"]`` for finished users and ``infos[i]["TimeLimit.truncated"]`` so
 value bootstrapping is right at the horizon. Wrap it in
 :class:`stable_baselines3.common.vec_env.VecMonitor` for episode statistics.
@@ -23,7 +24,8 @@ from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnvStepReturn,
 )
 
-from sagym.envs.companion_vector import CompanionVectorEnv
+from sagym.envs.lookup import DEFAULT_ENV, check_env_id, vector_kwargs
+from sagym.envs.simulation import SimulationSpec
 
 
 class BatchedVecEnv(VecEnv):
@@ -81,8 +83,8 @@ class BatchedVecEnv(VecEnv):
         return indices
 
 
-class CompanionSB3VecEnv(BatchedVecEnv):
-    """SB3 view of ``num_envs`` users simulated as one batch.
+class SB3VecEnv(BatchedVecEnv):
+    """SB3 view of ``num_envs`` users of a registered environment, simulated as one batch.
 
     By default the horizon is a cut of an ongoing relationship, not its end: horizon ends are
     reported as ``TimeLimit.truncated`` and SB3 bootstraps the value of the user's next day. With
@@ -92,23 +94,30 @@ class CompanionSB3VecEnv(BatchedVecEnv):
     3-seed checks PPO then reached the best single-behaviour policy less reliably.
 
     Args:
+        env_id: a registered environment id with a native vector entry point.
         num_envs: users stepped together.
         seed: seed of the first reset (user ``i`` is seeded ``seed + i``).
         bootstrap_horizon: let SB3 bootstrap the value of users cut off at the horizon.
-        **env_kwargs: arguments of ``sagym/Companion-v0`` (reward, horizon, population, ...).
+        **env_kwargs: arguments of the environment (reward, horizon, population, ...).
     """
 
     def __init__(
         self,
+        env_id: str,
         num_envs: int,
         seed: int | None = None,
         bootstrap_horizon: bool = True,
         **env_kwargs: Any,
     ) -> None:
+        import gymnasium as gym
+
+        self.env_id = check_env_id(env_id)
         self.bootstrap_horizon = bool(bootstrap_horizon)
         env_kwargs.setdefault("reward_components", False)  # training reads only the reward
         env_kwargs.setdefault("info_signals", False)
-        self.venv = CompanionVectorEnv(num_envs=num_envs, **env_kwargs)
+        self.venv = gym.make_vec(
+            env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **env_kwargs
+        ).unwrapped
         super().__init__(num_envs, seed)
 
     @property
@@ -135,4 +144,29 @@ class CompanionSB3VecEnv(BatchedVecEnv):
         return obs, reward.astype(np.float32), dones, infos
 
     def __repr__(self) -> str:
-        return f"CompanionSB3VecEnv(num_envs={self.num_envs}, reward={self.core.reward.spec()!r})"
+        return (
+            f"{type(self).__name__}({self.env_id!r}, num_envs={self.num_envs}, "
+            f"reward={self.core.reward.spec()!r})"
+        )
+
+
+class CompanionSB3VecEnv(SB3VecEnv):
+    """:class:`SB3VecEnv` of ``sagym/Companion-v0`` (``CompanionSB3VecEnv(num_envs, ...)``)."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        seed: int | None = None,
+        bootstrap_horizon: bool = True,
+        **env_kwargs: Any,
+    ) -> None:
+        super().__init__(DEFAULT_ENV, num_envs, seed, bootstrap_horizon, **env_kwargs)
+
+
+def make_sb3_vec_env(
+    spec: SimulationSpec, num_envs: int, seed: int | None = None, **kwargs: Any
+) -> SB3VecEnv:
+    """The SB3 training batch of a run: ``num_envs`` users of ``spec.env`` under ``spec``."""
+    env_kwargs = vector_kwargs(spec)
+    env_kwargs.pop("reward_components")
+    return SB3VecEnv(spec.env or DEFAULT_ENV, num_envs, seed=seed, **env_kwargs, **kwargs)

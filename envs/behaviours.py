@@ -9,7 +9,8 @@ design-code category it falls into:
 * ``boundary``: boundary-maintaining (INTIMA): redirect to humans, suggest a break.
 * ``neutral``: ordinary help, including the need-supportive counterparts (scaffolding, choices).
 
-The numbers in :data:`BEHAVIOURS` are the per-behaviour columns of the user model's equations; see
+The numbers in :data:`BEHAVIOURS` become the rows of the user model's action table
+(:data:`ACTIONS`); see
 ``docs/user-model.md`` for the equations that read them and the sources behind each value.
 """
 
@@ -18,10 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-import numpy as np
-from numpy.typing import NDArray
+from sagym.envs.user.actions import CATEGORIES, ActionTable
 
-CATEGORIES = ("reinforcing", "boundary", "neutral")
+__all__ = ["ACTIONS", "BEHAVIOURS", "BEHAVIOUR_NAMES", "CATEGORIES", "N_BEHAVIOURS", "Behaviour"]
 
 
 class Behaviour(IntEnum):
@@ -189,47 +189,25 @@ N_BEHAVIOURS = len(BEHAVIOURS)
 BEHAVIOUR_NAMES: tuple[str, ...] = tuple(b.name for b in BEHAVIOURS)
 
 
-@dataclass(frozen=True)
-class BehaviourTable:
-    """The per-behaviour columns as arrays, indexed by action, for vectorised lookups."""
-
-    hedonic: NDArray[np.float64]
-    session_time: NDArray[np.float64]
-    need_sat: NDArray[np.float64]  # (n_behaviours, 3)
-    need_frus: NDArray[np.float64]  # (n_behaviours, 3)
-    habit_boost: NDArray[np.float64]
-    attachment_pull: NDArray[np.float64]
-    social_nudge: NDArray[np.float64]
-    bond_effect: NDArray[np.float64]
-    skill_effect: NDArray[np.float64]
-    violation: NDArray[np.bool_]
-    boundary: NDArray[np.bool_]
-
-    @classmethod
-    def from_specs(cls, specs: tuple[BehaviourSpec, ...] = BEHAVIOURS) -> BehaviourTable:
-        for spec in specs:
-            if spec.category not in CATEGORIES:
-                raise ValueError(
-                    f"behaviour {spec.name!r}: category {spec.category!r} is not one of "
-                    f"{', '.join(CATEGORIES)}"
-                )
-
-        def column(field: str) -> NDArray[np.float64]:
-            return np.array([getattr(s, field) for s in specs], dtype=np.float64)
-
-        return cls(
-            hedonic=column("hedonic"),
-            session_time=column("session_time"),
-            need_sat=column("need_sat"),
-            need_frus=column("need_frus"),
-            habit_boost=column("habit_boost"),
-            attachment_pull=column("attachment_pull"),
-            social_nudge=column("social_nudge"),
-            bond_effect=column("bond_effect"),
-            skill_effect=column("skill_effect"),
-            violation=np.array([s.category == "reinforcing" for s in specs]),
-            boundary=np.array([s.category == "boundary" for s in specs]),
-        )
+def action_table(specs: tuple[BehaviourSpec, ...] = BEHAVIOURS) -> ActionTable:
+    """The companion's behaviours as the user model's action table."""
+    rows = []
+    for spec in specs:
+        effects = {
+            "hedonic": spec.hedonic,
+            "session_time": spec.session_time,
+            "habit_boost": spec.habit_boost,
+            "attachment_pull": spec.attachment_pull,
+            "social_nudge": spec.social_nudge,
+            "bond_effect": spec.bond_effect,
+            "skill_effect": spec.skill_effect,
+            "break_nudge": 1.0 if spec.name == "suggest_break" else 0.0,
+        }
+        for k, need in enumerate(("autonomy", "competence", "relatedness")):
+            effects[f"need_sat_{need}"] = spec.need_sat[k]
+            effects[f"need_frus_{need}"] = spec.need_frus[k]
+        rows.append((spec.name, spec.category, effects))
+    return ActionTable.from_rows(rows)
 
 
-TABLE = BehaviourTable.from_specs()
+ACTIONS = action_table()

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import ClassVar
 
-import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 from numpy.typing import NDArray
 
-from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
-from sagym.envs.core import CompanionCore, CompanionSpec, info_for_user
-from sagym.envs.noise import draw_keys, episode_key
-from sagym.envs.params import ModelConfig
-from sagym.envs.population import Population
-from sagym.rewards import Reward
+from sagym.envs.behaviours import ACTIONS, BEHAVIOUR_NAMES
+from sagym.envs.product_env import ProductEnv
+from sagym.envs.session import HISTORY_RATE, SessionProduct, session_features
+from sagym.envs.user.actions import ActionTable
+from sagym.envs.user.model import UserModel, one_hot
+
+__all__ = ["FEATURES", "HISTORY_RATE", "Companion", "CompanionEnv"]
+
+FEATURES: tuple[str, ...] = session_features(BEHAVIOUR_NAMES)
 
 
-class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
+class Companion(SessionProduct):
+    """The companion product: one behaviour a day, shown as it is (a one-hot exposure)."""
+
+    actions: ClassVar[ActionTable] = ACTIONS
+    action_names: ClassVar[tuple[str, ...]] = BEHAVIOUR_NAMES
+    features: ClassVar[tuple[str, ...]] = FEATURES
+    supportive_cycle: ClassVar[tuple[str, ...]] = (
+        "scaffolding",
+        "offer_choices",
+        "redirect_to_humans",
+    )
+    break_action: ClassVar[str | None] = "suggest_break"
+
+    def show(
+        self, actions: NDArray[np.int64], model: UserModel
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return ACTIONS.effects[actions], one_hot(actions, ACTIONS.n)
+
+
+class CompanionEnv(ProductEnv):
     """
     ## Description
 
@@ -113,88 +132,4 @@ class CompanionEnv(gym.Env[NDArray[np.float32], np.int64]):
     * v0: initial release.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 4}
-
-    def __init__(
-        self,
-        reward: str | Reward = "engagement",
-        horizon: int = 90,
-        population: str | Population = "default",
-        user_overrides: Mapping[str, float] | None = None,
-        model_config: ModelConfig | Mapping[str, float] | None = None,
-        observe_latent: bool = False,
-        render_mode: str | None = None,
-    ) -> None:
-        spec = CompanionSpec(
-            horizon=horizon,
-            population=population,
-            reward=reward,
-            user_overrides=user_overrides,
-            model_config=model_config,
-            observe_latent=observe_latent,
-        )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None; "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
-        self.core = CompanionCore(1, spec)
-        self.action_space = spaces.Discrete(N_BEHAVIOURS)
-        self.observation_space = spaces.Box(0.0, 1.0, (self.core.obs_dim,), dtype=np.float32)
-        self._last_info: dict[str, Any] = {}
-        self._base_key: NDArray[np.uint64] | None = None
-        self._episode = 0
-
-    @property
-    def reward_fn(self) -> Reward:
-        return self.core.reward
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        super().reset(seed=seed)
-        if seed is not None or self._base_key is None:
-            self._base_key = draw_keys(self.np_random, 1)
-            self._episode = 0
-        else:
-            self._episode += 1
-        self.core.reset(episode_key(self._base_key, self._episode))
-        self._last_info = {"day": 0, "persona": self.core.persona_names()[0]}
-        return self.core.observe()[0], dict(self._last_info)
-
-    def step(
-        self, action: np.int64 | int
-    ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        given = np.asarray(action)
-        # Integers only (Python, numpy scalars, 0-d arrays): a float such as 1.5 is not silently
-        # truncated to a behaviour, and a bool is not an action.
-        if given.shape != () or given.dtype.kind not in "iu" or not 0 <= given < N_BEHAVIOURS:
-            raise ValueError(
-                f"action must be an integer in 0..{N_BEHAVIOURS - 1} (a behaviour); got {action!r}"
-            )
-        sig, reward, terminated, truncated, components = self.core.step(
-            np.array([int(given)], dtype=np.int64)
-        )
-        info = info_for_user(self.core, sig, components, 0)
-        self._last_info = info
-        return (
-            self.core.observe()[0],
-            float(reward[0]),
-            bool(terminated[0]),
-            bool(truncated[0]),
-            info,
-        )
-
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
-            return None
-        i = self._last_info
-        if "wellbeing" not in i:
-            return f"day 0 · persona {i.get('persona', '?')}"
-        return (
-            f"day {i['day']:3d} · {i['persona']:<11} · {BEHAVIOUR_NAMES and i['action_name']:<18} "
-            f"present={int(i['present'])} rating={i['rating']:.2f} wellbeing={i['wellbeing']:+.2f} "
-            f"(twin {i['twin_wellbeing']:+.2f}) human={i['human_connection']:.2f} "
-            f"dependence={i['dependence']:.2f} shift={i['induced_shift']:.2f}"
-        )
+    product = Companion

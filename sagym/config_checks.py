@@ -15,12 +15,13 @@ from sagym.config_fields import did_you_mean
 
 
 def check_env(env: str, field: str = "env") -> None:
-    from sagym.envs.registration import ENV_IDS
+    """A sagym product environment registered with Gymnasium (sagym's, or a user's ``--import``)."""
+    from sagym.envs.lookup import env_product
 
-    if env not in ENV_IDS:
-        raise ValueError(
-            f"{field} must be one of {', '.join(ENV_IDS)}; got {env!r}{did_you_mean(env, ENV_IDS)}"
-        )
+    try:
+        env_product(env)
+    except ValueError as err:
+        raise ValueError(f"{field}: {' '.join(str(err).split())}") from None
 
 
 def check_algo(algo: str, field: str = "algo") -> None:
@@ -77,19 +78,24 @@ def check_population(name: str, field: str = "population") -> None:
 
 
 def check_user(
-    horizon: int, population: str, reward: str, user_overrides: Mapping[str, Any]
+    horizon: int,
+    population: str,
+    reward: str,
+    user_overrides: Mapping[str, Any],
+    env: str = "sagym/Companion-v0",
 ) -> None:
     """The simulator's own checks (pinned user parameters, horizon), by building one user."""
-    from sagym.envs.core import CompanionCore, CompanionSpec
+    from sagym.envs.lookup import make_simulation, simulation_spec
 
-    spec = CompanionSpec(
-        horizon=horizon,
-        population=population,
-        reward=reward,
-        user_overrides=dict(user_overrides) or None,
-    )
     try:
-        CompanionCore(1, spec)
+        spec = simulation_spec(
+            env,
+            horizon=horizon,
+            population=population,
+            reward=reward,
+            user_overrides=dict(user_overrides) or None,
+        )
+        make_simulation(spec, 1)
     except (ValueError, KeyError, TypeError) as err:
         message = " ".join(str(err).split())
         raise ValueError(f"user_overrides: {message}" if user_overrides else message) from None

@@ -140,7 +140,8 @@ class CompareConfig:
         if not self.rewards and not self.baselines:
             raise ValueError("the grid is empty: give at least one reward or baseline")
         check_population(self.population)
-        check_user(self.horizon, self.population, "engagement", self.user_overrides)
+        for env in self.envs:
+            check_user(self.horizon, self.population, "engagement", self.user_overrides, env)
         check_backend(self.backend, self.address)
         return self
 

@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sagym.envs.core import CompanionCore, CompanionSpec
-from sagym.envs.noise import draw_keys
+from sagym.envs.lookup import make_simulation
+from sagym.envs.simulation import SimulationSpec
+from sagym.envs.user.noise import draw_keys
 from sagym.signals import NEEDS, DaySignals
 
 EVAL_STREAM = 0x5A6E_7A1  # spawn key of the evaluation users' seed stream
@@ -111,6 +112,7 @@ class Rollout:
     signals: dict[str, NDArray[Any]]  # name -> (horizon, n_users[, 3])
     persona: NDArray[np.object_]  # (n_users,)
     actions: NDArray[np.int64]  # (horizon, n_users)
+    action_names: tuple[str, ...] = ()  # the product's actions, indexed by ``actions``
 
     @property
     def horizon(self) -> int:
@@ -119,13 +121,18 @@ class Rollout:
 
 def rollout(
     policy: Policy,
-    spec: CompanionSpec,
+    spec: SimulationSpec,
     n_users: int = 256,
     eval_seed: int = 0,
     deterministic: bool = True,
+    env: str | None = None,
 ) -> Rollout:
-    """Run ``policy`` on ``n_users`` held-out users for ``spec.horizon`` days, in one batch."""
-    core = CompanionCore(n_users, spec)
+    """Run ``policy`` on ``n_users`` held-out users for ``spec.horizon`` days, in one batch.
+
+    The users live in the simulation of ``env`` (default: ``spec.env``, else Companion-v0), the
+    same product the policy was trained on.
+    """
+    core = make_simulation(spec, n_users, env)
     core.reset(evaluation_keys(eval_seed, n_users))
     bind = getattr(policy, "bind", None)
     if callable(bind):
@@ -150,6 +157,7 @@ def rollout(
         signals={f: np.stack(v) for f, v in days.items()},
         persona=core.persona_names(),
         actions=np.stack(actions),
+        action_names=core.action_names,
     )
 
 
@@ -212,14 +220,12 @@ def daily_trajectory(r: Rollout) -> pd.DataFrame:
 
 
 def action_shares(r: Rollout) -> dict[str, float]:
-    """Share of each behaviour among days with a session."""
-    from sagym.envs.behaviours import BEHAVIOUR_NAMES
-
+    """Share of each of the product's actions among days with a session."""
     present = r.signals["present"]
     shown = r.actions[present]
     total = max(int(shown.size), 1)
     return {
-        f"share_{name}": float((shown == k).sum() / total) for k, name in enumerate(BEHAVIOUR_NAMES)
+        f"share_{name}": float((shown == k).sum() / total) for k, name in enumerate(r.action_names)
     }
 
 
@@ -232,14 +238,15 @@ class Evaluation:
 
 def evaluate(
     policy: Policy,
-    spec: CompanionSpec | Mapping[str, Any],
+    spec: SimulationSpec | Mapping[str, Any],
     n_users: int = 256,
     eval_seed: int = 0,
+    env: str | None = None,
 ) -> Evaluation:
-    """Outcome metrics of a frozen policy on held-out users (deterministic actions)."""
-    if not isinstance(spec, CompanionSpec):
-        spec = CompanionSpec(**dict(spec))
-    r = rollout(policy, spec, n_users=n_users, eval_seed=eval_seed)
+    """Outcome metrics of a frozen policy on held-out users of ``env`` (deterministic actions)."""
+    if not isinstance(spec, SimulationSpec):
+        spec = SimulationSpec(**dict(spec))
+    r = rollout(policy, spec, n_users=n_users, eval_seed=eval_seed, env=env)
     users = per_user_outcomes(r)
     outcomes = summarize_outcomes(users)
     outcomes.update(action_shares(r))

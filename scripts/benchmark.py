@@ -48,6 +48,7 @@ from stable_baselines3.common.vec_env.base_vec_env import (
 
 import sagym  # registers sagym/Companion-v0
 from sagym.agents.vec_env import BatchedVecEnv
+from sagym.io import atomic_write_json
 
 COMPANION_ID = "sagym/Companion-v0"
 CARTPOLE_ID = "CartPole-v1"
@@ -61,7 +62,10 @@ PPO_KWARGS: dict[str, Any] = {
     "seed": 0,
 }
 WANDB_VARS = ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR")
-TARGET_VECTOR_RATIO = 0.25  # Companion vs CartPoleVectorEnv user-steps/s at N = 1024
+TARGET_VECTOR_RATIO = 0.30  # Companion vs CartPoleVectorEnv user-steps/s at N = 1024
+TARGET_SINGLE_RATIO = 0.30  # one gym.make(Companion) vs gym.make(CartPole-v1), steps/s
+TARGET_FEED_SLOWDOWN = 2.0  # Feed-v0 costs at most this many times Companion per user-step
+FEED_ID = "sagym/Feed-v0"
 TARGET_PPO_RATIO = 0.9  # Companion vs CartPole PPO training steps/s
 TARGET_GRID_SECONDS = 60.0  # 3 designs x 5 seeds x 100k steps, with evaluation
 CONTENTION_WARNING = 0.05  # warn when other processes used this share of all cores in a phase
@@ -248,10 +252,13 @@ def single_env_rate(env_id: str, seconds: float, warmup: float, seed: int = 0) -
 def bench_single(settings: Settings) -> dict[str, Any]:
     companion = single_env_rate(COMPANION_ID, settings.single_seconds, settings.warmup_seconds)
     cartpole = single_env_rate(CARTPOLE_ID, settings.single_seconds, settings.warmup_seconds)
+    feed = single_env_rate(FEED_ID, settings.single_seconds, settings.warmup_seconds)
     return {
         "companion": companion,
         "cartpole": cartpole,
+        "feed": feed,
         "ratio": companion["steps_per_s"] / cartpole["steps_per_s"],
+        "feed_slowdown": companion["steps_per_s"] / feed["steps_per_s"],
     }
 
 
@@ -297,12 +304,13 @@ class UserModelOnly:
         self.model: Any = None
 
     def reset(self, seed: int | None = None) -> None:
-        from sagym.envs.noise import draw_keys
-        from sagym.envs.population import get_population
-        from sagym.envs.user_model import UserModel
+        from sagym.envs.behaviours import ACTIONS
+        from sagym.envs.user.model import UserModel
+        from sagym.envs.user.noise import draw_keys
+        from sagym.envs.user.population import get_population
 
         keys = draw_keys(np.random.default_rng(seed), self.num_envs)
-        self.model = UserModel.sample(get_population("default"), keys)
+        self.model = UserModel.sample(ACTIONS, get_population("default"), keys)
 
     def step(self, actions: NDArray[np.int64]) -> None:
         self.model.step(actions)
@@ -332,13 +340,21 @@ def bench_vector(settings: Settings) -> list[dict[str, Any]]:
             settings.vector_seconds,
             settings.warmup_seconds,
         )
+        feed = vector_rate(
+            lambda n=n: gym.make_vec(FEED_ID, num_envs=n),  # type: ignore[misc]
+            6,
+            settings.vector_seconds,
+            settings.warmup_seconds,
+        )
         out.append(
             {
                 "num_envs": n,
                 "companion": companion,
                 "cartpole": cartpole,
                 "user_model": model,
+                "feed": feed,
                 "ratio": companion["user_steps_per_s"] / cartpole["user_steps_per_s"],
+                "feed_slowdown": companion["user_steps_per_s"] / feed["user_steps_per_s"],
                 "model_ratio": model["user_steps_per_s"] / cartpole["user_steps_per_s"],
             }
         )
@@ -615,7 +631,29 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "met": bool(value >= TARGET_VECTOR_RATIO),
                 }
             )
-    ppo = results["ppo"]
+        slowdown = at_1024[0]["feed_slowdown"]
+        out.append(
+            {
+                "name": "Feed-v0 cost per user-step vs Companion-v0 (make_vec, N=1024)",
+                "value": slowdown,
+                "unit": "x",
+                "target": f"<= {TARGET_FEED_SLOWDOWN}x",
+                "met": bool(slowdown <= TARGET_FEED_SLOWDOWN),
+            }
+        )
+    single = results["single_env"]
+    out.append(
+        {
+            "name": "single gym.make(Companion-v0) vs gym.make(CartPole-v1)",
+            "value": single["ratio"],
+            "unit": "x",
+            "target": f">= {TARGET_SINGLE_RATIO}x",
+            "met": bool(single["ratio"] >= TARGET_SINGLE_RATIO),
+        }
+    )
+    ppo = results.get("ppo")
+    if ppo is None:
+        return out
     for key, label in (
         ("ratio_vs_cartpole_native", "PPO training vs CartPole (CartPoleVectorEnv adapter)"),
         ("ratio_vs_cartpole_dummy", "PPO training vs CartPole (DummyVecEnv)"),
@@ -686,6 +724,11 @@ def report_text(results: dict[str, Any]) -> str:
             [
                 [COMPANION_ID, rate(single["companion"]["steps_per_s"]), f"{single['ratio']:.3f}"],
                 [CARTPOLE_ID, rate(single["cartpole"]["steps_per_s"]), "1"],
+                [
+                    FEED_ID,
+                    rate(single["feed"]["steps_per_s"]),
+                    f"{single['feed']['steps_per_s'] / single['cartpole']['steps_per_s']:.3f}",
+                ],
             ],
         ),
         "",
@@ -699,6 +742,8 @@ def report_text(results: dict[str, Any]) -> str:
                 "Companion us/step",
                 "user model alone",
                 "ratio",
+                "Feed-v0",
+                "Feed cost",
             ],
             [
                 [
@@ -709,6 +754,8 @@ def report_text(results: dict[str, Any]) -> str:
                     f"{row['companion']['us_per_batch_step']:.0f}",
                     rate(row["user_model"]["user_steps_per_s"]),
                     f"{row['model_ratio']:.3f}",
+                    rate(row["feed"]["user_steps_per_s"]),
+                    f"{row['feed_slowdown']:.2f}x",
                 ]
                 for row in results["vector_env"]
             ],
@@ -716,25 +763,29 @@ def report_text(results: dict[str, Any]) -> str:
         "",
     ]
     ppo = results["ppo"]
-    comp = ppo["runs"]["companion"]["steps_per_s"]
-    parts += [
-        f"3. SB3 PPO training, learn({ppo['total_timesteps']:,}) = "
-        f"{ppo['runs']['companion']['steps']:,} steps, 64 envs, 1 torch thread, "
-        f"best of {ppo['repeats']}; env share = time inside the VecEnv",
-        table(
-            ["configuration", "steps/s", "env share", "Companion ratio"],
-            [
+    comp = ppo["runs"]["companion"]["steps_per_s"] if ppo else 0.0
+    parts += (
+        []
+        if ppo is None
+        else [
+            f"3. SB3 PPO training, learn({ppo['total_timesteps']:,}) = "
+            f"{ppo['runs']['companion']['steps']:,} steps, 64 envs, 1 torch thread, "
+            f"best of {ppo['repeats']}; env share = time inside the VecEnv",
+            table(
+                ["configuration", "steps/s", "env share", "Companion ratio"],
                 [
-                    run["label"],
-                    rate(run["steps_per_s"]),
-                    f"{run['env_share']:.0%}",
-                    "-" if kind == "companion" else f"{comp / run['steps_per_s']:.3f}",
-                ]
-                for kind, run in ppo["runs"].items()
-            ],
-        ),
-        "",
-    ]
+                    [
+                        run["label"],
+                        rate(run["steps_per_s"]),
+                        f"{run['env_share']:.0%}",
+                        "-" if kind == "companion" else f"{comp / run['steps_per_s']:.3f}",
+                    ]
+                    for kind, run in ppo["runs"].items()
+                ],
+            ),
+            "",
+        ]
+    )
     grids = results.get("grids")
     if grids is not None:
         parts += [
@@ -788,21 +839,6 @@ def report_text(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.write("\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="benchmark.py", description="Measure the speed of sagym's simulator and training."
@@ -815,6 +851,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test in seconds")
     parser.add_argument("--skip-grid", action="store_true", help="skip the comparison grids")
+    parser.add_argument("--skip-ppo", action="store_true", help="skip PPO training (and grids)")
     return parser.parse_args(argv)
 
 
@@ -849,8 +886,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     results["single_env"] = phase("single environment", lambda: bench_single(settings))
     results["vector_env"] = phase("vector environments", lambda: bench_vector(settings))
-    results["ppo"] = phase("PPO training", lambda: bench_ppo(settings))
-    if args.skip_grid:
+    results["ppo"] = None if args.skip_ppo else phase("PPO training", lambda: bench_ppo(settings))
+    if args.skip_grid or args.skip_ppo:
         results["grids"] = None
     else:
         results["grids"] = phase("comparison grids", lambda: bench_grids(settings, args.quick))
@@ -860,7 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"[{results['total_seconds']:6.1f} s] done", flush=True)
     print()
     print(report_text(results))
-    write_json_atomic(args.out, results)
+    atomic_write_json(args.out, results)
     print(f"\nwritten: {args.out}  ({results['total_seconds']:.0f} s in all)")
     return 0
 

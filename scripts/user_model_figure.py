@@ -15,6 +15,8 @@ from pathlib import Path
 
 import matplotlib
 
+from sagym.envs.behaviours import ACTIONS
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
@@ -72,7 +74,7 @@ def _means(state: UserState, world: int) -> dict[str, float]:
 def simulate(behaviour: Behaviour, n_users: int, horizon: int, seed: int) -> Trajectories:
     """The same users (same keys) under one fixed behaviour, with the twin alongside."""
     keys = draw_keys(np.random.default_rng(seed), n_users)
-    params, prefs, _ = get_population("default").sample(keys)
+    params, prefs, _ = get_population("default").sample(keys, names=ACTIONS.names)
     model = UserModel(params, prefs, keys)
     user_rows = [_means(model.state, 0)]
     twin_rows = [_means(model.state, 1)]

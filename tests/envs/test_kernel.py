@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sagym.envs import kernel
+from sagym.envs.behaviours import ACTIONS
 from sagym.envs.noise import day_noise, draw_keys, episode_key
 from sagym.envs.population import get_population, list_populations
 from sagym.envs.reference import step_reference
+from sagym.envs.user import kernel
+from sagym.envs.user.model import UserModel as GenericModel
 from sagym.envs.user_model import UserModel
 from sagym.signals import DaySignals
 
@@ -21,7 +23,7 @@ from sagym.signals import DaySignals
 @pytest.mark.parametrize("population", list_populations())
 def test_kernel_matches_the_numpy_reference_day_by_day(population: str) -> None:
     keys = draw_keys(np.random.default_rng(7), 200)
-    params, prefs, _ = get_population(population).sample(keys)
+    params, prefs, _ = get_population(population).sample(keys, names=ACTIONS.names)
     compiled = UserModel(params, prefs, keys)
     spec = copy.deepcopy(compiled)
     rng = np.random.default_rng(11)
@@ -70,7 +72,7 @@ def test_daily_noise_has_the_documented_moments() -> None:
 
 def test_a_user_is_the_same_in_any_batch() -> None:
     keys = draw_keys(np.random.default_rng(3), 64)
-    params, prefs, _ = get_population("default").sample(keys)
+    params, prefs, _ = get_population("default").sample(keys, names=ACTIONS.names)
     batch = UserModel(params, prefs, keys)
     alone = UserModel(params.select(slice(5, 6)), prefs[5:6], keys[5:6])
     actions = np.random.default_rng(4).integers(0, 8, size=(90, 64))
@@ -93,8 +95,8 @@ def test_compiled_sampling_matches_population_sample(
 ) -> None:
     pop = get_population(population)
     keys = draw_keys(np.random.default_rng(5), 300)
-    compiled = UserModel.sample(pop, keys, overrides=overrides)
-    params, prefs, persona = pop.sample(keys, overrides)
+    compiled = GenericModel.sample(ACTIONS, pop, keys, overrides=overrides)
+    params, prefs, persona = pop.sample(keys, overrides, names=ACTIONS.names)
     spec = UserModel(params, prefs, keys)
     assert np.array_equal(compiled.persona, persona)
     for name, value in params.items():
@@ -105,7 +107,7 @@ def test_compiled_sampling_matches_population_sample(
     before = compiled.state.prefs.copy()
     new_keys = draw_keys(np.random.default_rng(6), 3)
     compiled.resample(np.array([0, 7, 299]), new_keys)
-    again, again_prefs, _ = pop.sample(new_keys, overrides)
+    again, again_prefs, _ = pop.sample(new_keys, overrides, names=ACTIONS.names)
     slots = np.array([0, 7, 299])
     for name, value in again.items():
         np.testing.assert_allclose(getattr(compiled.params, name)[slots], value, atol=1e-12)
@@ -115,6 +117,9 @@ def test_compiled_sampling_matches_population_sample(
 
 
 def test_kernel_reads_every_mechanism_constant() -> None:
-    from sagym.envs.params import ModelConfig, field_ranges
+    from sagym.envs.user.layout import CONFIG_ROWS
+    from sagym.envs.user.params import ModelConfig, field_ranges
 
-    assert sorted(kernel.CONFIG_FIELDS) == sorted(field_ranges(ModelConfig))
+    assert tuple(field_ranges(ModelConfig)) == CONFIG_ROWS
+    used = {name for name in dir(kernel) if name.startswith("C_")}
+    assert len(used) == len(CONFIG_ROWS)

@@ -26,6 +26,7 @@ from sagym.envs import (
     UserParams,
     get_population,
 )
+from sagym.envs.behaviours import ACTIONS
 from sagym.envs.noise import draw_keys
 from sagym.envs.params import field_ranges
 from sagym.envs.user_model import UserState
@@ -64,7 +65,7 @@ def _run_cached(
     )
     core.reset(_keys(seed))
     assert core.model is not None
-    initial = UserState(**{k: np.copy(v) for k, v in vars(core.model.state).items()})
+    initial = core.model.state.copy()
     days = []
     for _ in range(HORIZON):
         sig, *_ = core.step(np.full(N_USERS, int(action)))
@@ -186,8 +187,8 @@ def test_preference_assimilation_grows_with_influence_rate() -> None:
 # ----------------------------------------------------------------------------- populations
 def test_population_lonely_users_start_with_less_human_connection_than_connected() -> None:
     keys = _keys(3)
-    lonely_params, *_ = get_population("lonely").sample(keys)
-    connected_params, *_ = get_population("connected").sample(keys)
+    lonely_params, *_ = get_population("lonely").sample(keys, names=ACTIONS.names)
+    connected_params, *_ = get_population("connected").sample(keys, names=ACTIONS.names)
     lonely = run(B.TASK_HELP, population="lonely").initial
     connected = run(B.TASK_HELP, population="connected").initial
     assert lonely.human_connection[0].mean() < connected.human_connection[0].mean() - 0.2
@@ -198,8 +199,8 @@ def test_population_lonely_users_start_with_less_human_connection_than_connected
 def test_population_sampling_is_a_pure_function_of_the_key() -> None:
     pop = get_population("default")
     keys = _keys(4, 50)
-    params_all, prefs_all, persona_all = pop.sample(keys)
-    params_part, prefs_part, persona_part = pop.sample(keys[10:20])
+    params_all, prefs_all, persona_all = pop.sample(keys, names=ACTIONS.names)
+    params_part, prefs_part, persona_part = pop.sample(keys[10:20], names=ACTIONS.names)
     assert np.array_equal(prefs_all[10:20], prefs_part)
     assert np.array_equal(persona_all[10:20], persona_part)
     for name, arr in params_part.items():
@@ -208,7 +209,7 @@ def test_population_sampling_is_a_pure_function_of_the_key() -> None:
     for name, rng in field_ranges(UserParams).items():
         assert rng.contains(getattr(params_all, name)), name
     # The mixture weights (0.5, 0.35, 0.15) are roughly respected on 200 users.
-    _, _, persona = pop.sample(_keys(5))
+    _, _, persona = pop.sample(_keys(5), names=ACTIONS.names)
     share = np.bincount(persona, minlength=3) / persona.size
     np.testing.assert_allclose(share, [0.5, 0.35, 0.15], atol=0.1)
 

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import example_journal_env  # noqa: F401  (an environment registered outside the package)
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -13,10 +14,19 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import sagym  # noqa: F401  (registers the environments)
-from sagym.envs import ENV_IDS, CompanionEnv, CompanionVectorEnv
-from sagym.envs.behaviours import N_BEHAVIOURS
+from sagym.envs.lookup import product_env_ids
+from sagym.envs.product_env import ProductEnv, ProductVectorEnv
+from sagym.envs.simulation import LATENT_STATE_FEATURES
 
 HORIZON = 90
+# Every registered product environment: sagym's and the example defined in a user's own module.
+ENV_IDS = product_env_ids()
+
+
+def _n_actions(env_id: str) -> int:
+    space = gym.make(env_id).action_space
+    assert isinstance(space, gym.spaces.Discrete)
+    return int(space.n)
 
 
 def _flatten_info(info: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -74,11 +84,15 @@ def test_sb3_env_checker_passes_without_warnings(env_id: str, observe_latent: bo
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_spaces_match_documented_shapes(env_id: str) -> None:
     env = gym.make(env_id)
-    assert isinstance(env.unwrapped, CompanionEnv)
-    assert env.action_space == gym.spaces.Discrete(N_BEHAVIOURS)
-    assert env.observation_space.shape == (9 + N_BEHAVIOURS,)
+    assert isinstance(env.unwrapped, ProductEnv)
+    product = env.unwrapped.product
+    assert env.action_space == gym.spaces.Discrete(len(product.action_names))
+    assert env.observation_space.shape == (len(product.features),)
+    assert env.unwrapped.core.features == product.features
     latent = gym.make(env_id, observe_latent=True)
-    assert latent.observation_space.shape == (9 + N_BEHAVIOURS + 14 + N_BEHAVIOURS,)
+    k = len(product.actions.names)
+    n_latent = len(product.features) + len(LATENT_STATE_FEATURES) + k
+    assert latent.observation_space.shape == (n_latent,)
     for space in (env.observation_space, latent.observation_space):
         assert np.all(space.low == 0.0)
         assert np.all(space.high == 1.0)
@@ -88,7 +102,7 @@ def test_spaces_match_documented_shapes(env_id: str) -> None:
 @pytest.mark.parametrize("observe_latent", [False, True])
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_same_seed_gives_bit_identical_episode(env_id: str, observe_latent: bool) -> None:
-    actions = np.random.default_rng(7).integers(0, N_BEHAVIOURS, size=HORIZON)
+    actions = np.random.default_rng(7).integers(0, _n_actions(env_id), size=HORIZON)
     first = _episode(env_id, 11, actions, observe_latent=observe_latent)
     second = _episode(env_id, 11, actions, observe_latent=observe_latent)
     assert len(first) > 1
@@ -101,7 +115,7 @@ def test_full_horizon_episode_truncates_at_day_90(env_id: str) -> None:
     env = gym.make(env_id, user_overrides={"return_bias": 6.0})
     env.reset(seed=3)
     for day in range(1, HORIZON + 1):
-        _, _, terminated, truncated, info = env.step(int(day % N_BEHAVIOURS))
+        _, _, terminated, truncated, info = env.step(int(day % _n_actions(env_id)))
         assert info["day"] == day
         assert not terminated
         assert truncated == (day == HORIZON)
@@ -109,7 +123,7 @@ def test_full_horizon_episode_truncates_at_day_90(env_id: str) -> None:
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_different_seeds_give_different_episodes(env_id: str) -> None:
-    actions = np.random.default_rng(7).integers(0, N_BEHAVIOURS, size=HORIZON)
+    actions = np.random.default_rng(7).integers(0, _n_actions(env_id), size=HORIZON)
     runs = [_episode(env_id, seed, actions) for seed in (0, 1, 2)]
     for i in range(len(runs)):
         for j in range(i + 1, len(runs)):
@@ -145,7 +159,8 @@ def test_make_vec_equals_single_envs_seeded_seed_plus_i(
 ) -> None:
     n, seed = 4, 2024
     venv = gym.make_vec(env_id, num_envs=n, **kwargs)
-    assert isinstance(venv, CompanionVectorEnv)
+    assert isinstance(venv, ProductVectorEnv)
+    day = venv.core.feature_index("day")
     assert venv.num_envs == n
     assert venv.metadata["autoreset_mode"] == gym.vector.AutoresetMode.SAME_STEP
 
@@ -158,7 +173,7 @@ def test_make_vec_equals_single_envs_seeded_seed_plus_i(
         assert np.array_equal(vobs[i], obs)
         assert vinfo["persona"][i] == info["persona"]
 
-    actions = np.random.default_rng(5).integers(0, N_BEHAVIOURS, size=(n_steps, n))
+    actions = np.random.default_rng(5).integers(0, _n_actions(env_id), size=(n_steps, n))
     finished = np.zeros(n, dtype=int)
     terminations = 0
     for t in range(n_steps):
@@ -185,7 +200,7 @@ def test_make_vec_equals_single_envs_seeded_seed_plus_i(
                 assert vinfo["final_info"]["persona"][i] == info["persona"]
                 obs, info = env.reset()
                 # SAME_STEP: the returned observation is the fresh user's first one.
-                assert obs[5] == 0.0  # day index
+                assert obs[day] == 0.0  # day index
                 assert not np.array_equal(final, obs)
                 assert vinfo["persona"][i] == info["persona"]
             elif "_final_obs" in vinfo:
@@ -199,7 +214,7 @@ def test_make_vec_equals_single_envs_seeded_seed_plus_i(
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_vector_users_do_not_depend_on_batch_size(env_id: str) -> None:
     seed = 99
-    actions = np.random.default_rng(1).integers(0, N_BEHAVIOURS, size=(20, 6))
+    actions = np.random.default_rng(1).integers(0, _n_actions(env_id), size=(20, 6))
     small = gym.make_vec(env_id, num_envs=2)
     large = gym.make_vec(env_id, num_envs=6)
     o_small, _ = small.reset(seed=seed)
@@ -220,7 +235,7 @@ def test_make_vec_wellbeing_reward_is_bit_identical_to_single_envs(env_id: str) 
     venv.reset(seed=seed)
     for i, env in enumerate(singles):
         env.reset(seed=seed + i)
-    actions = np.random.default_rng(5).integers(0, N_BEHAVIOURS, size=(40, n))
+    actions = np.random.default_rng(5).integers(0, _n_actions(env_id), size=(40, n))
     for t in range(actions.shape[0]):
         _, vrew, vterm, vtrunc, vinfo = venv.step(actions[t])
         for i, env in enumerate(singles):

@@ -11,7 +11,7 @@ import pytest
 
 import sagym  # noqa: F401  (registers the environments)
 from sagym.envs import Behaviour, UserModel, UserParams, get_population
-from sagym.envs.behaviours import N_BEHAVIOURS
+from sagym.envs.behaviours import ACTIONS, N_BEHAVIOURS
 from sagym.envs.noise import draw_keys
 from sagym.rewards import (
     DESIGNS,
@@ -63,7 +63,7 @@ def _random_policy(seed: int) -> Any:
 def _signals(days: int = 30, n: int = 64, seed: int = 0) -> list[DaySignals]:
     """Signals of a default-population batch under random actions, one per day."""
     keys = draw_keys(np.random.default_rng(seed), n)
-    params, prefs, _ = get_population("default").sample(keys)
+    params, prefs, _ = get_population("default").sample(keys, names=ACTIONS.names)
     model = UserModel(params, prefs, keys)
     rng = np.random.default_rng(seed + 1)
     return [model.step(rng.integers(0, N_BEHAVIOURS, size=n)) for _ in range(days)]

@@ -1,0 +1,319 @@
+"""The generic simulation behind every product's environments: users, products, rewards.
+
+A :class:`Product` is a small template (in the spirit of Minigrid's ``_gen_grid`` hook and RecSim
+NG's user/story split): the action table of what it can show the user, the agent's actions, the
+observation features, and four hooks: ``show`` (what the user sees under today's actions),
+``observe``, ``remember`` and ``forget``. :class:`Simulation` owns everything else, the same for
+every product: the user model of ``n`` users, the users' keys and episodes, the reward and all
+reward components, churn and horizon flags, and the latent oracle features. The single-user
+environment, the native vector environment (see :mod:`sagym.envs.product_env`) and the evaluator
+all drive one class, so they share every number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sagym.envs.user import noise
+from sagym.envs.user.actions import ActionTable
+from sagym.envs.user.model import UserModel
+from sagym.envs.user.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
+from sagym.envs.user.population import Population, get_population
+from sagym.rewards import Reward, component_rewards, make_reward
+from sagym.signals import DaySignals
+
+FloatArray = NDArray[np.float64]
+
+LATENT_STATE_FEATURES: tuple[str, ...] = (
+    "autonomy_sat",
+    "competence_sat",
+    "relatedness_sat",
+    "autonomy_frus",
+    "competence_frus",
+    "relatedness_frus",
+    "social_time",
+    "bond_quality",
+    "skill",
+    "dependence",
+    "attachment",
+    "loneliness",
+    "wellbeing",
+    "induced_shift",
+)
+
+
+@dataclass(frozen=True)
+class SimulationSpec:
+    """Arguments shared by every product's environments; validated once."""
+
+    horizon: int = 90
+    population: str | Population = "default"
+    reward: str | Reward = "engagement"
+    user_overrides: Mapping[str, float] | None = None
+    model_config: ModelConfig | Mapping[str, float] | None = None
+    observe_latent: bool = False
+    reward_components: bool = True  # compute every reward's value for info (off in training)
+    env: str | None = None  # the environment id whose product simulates these users
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.horizon, int | np.integer) or not 1 <= int(self.horizon) <= 3650:
+            raise ParameterError(
+                f"horizon must be an integer in [1, 3650] days; got {self.horizon!r}"
+            )
+
+
+class Product:
+    """What a product is: the hooks a new environment overrides (see ``docs/extending.md``).
+
+    Class attributes:
+        actions: the action table of what the product can show the user (its rows are the
+            dimensions of the user's preferences).
+        action_names: the agent's actions (``Discrete(len(action_names))``).
+        features: names of the observation features, in order (all in [0, 1]).
+        supportive_cycle: actions the ``heuristic`` baseline rotates through day by day (a
+            need-supportive designer's choice; empty: the product has no heuristic baseline).
+        break_action: the action the heuristic takes when recent engagement runs high.
+    """
+
+    actions: ClassVar[ActionTable]
+    action_names: ClassVar[tuple[str, ...]]
+    features: ClassVar[tuple[str, ...]]
+    supportive_cycle: ClassVar[tuple[str, ...]] = ()
+    break_action: ClassVar[str | None] = None
+
+    def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
+        self.n_users = n_users
+        self.horizon = horizon
+        self.config = config
+
+    def show(self, actions: NDArray[np.int64], model: UserModel) -> tuple[FloatArray, FloatArray]:
+        """What each user is shown under today's actions: effect rows and exposure vectors."""
+        raise NotImplementedError
+
+    def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
+        """Write the features of the users at ``rows`` into ``out[:, :len(features)]`` (zeroed)."""
+        raise NotImplementedError
+
+    def remember(self, actions: NDArray[np.int64], signals: DaySignals) -> None:
+        """Update what the product remembers of each user after a day."""
+
+    def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
+        """Forget the users at ``rows`` (new users in those slots)."""
+
+
+def latent_features(product: type[Product]) -> tuple[str, ...]:
+    return (*LATENT_STATE_FEATURES, *(f"pref_{name}" for name in product.actions.names))
+
+
+def check_actions(actions: Any, n_actions: int, n_users: int) -> NDArray[np.int64]:
+    """The day's actions as int64, or a ValueError naming what was given and the allowed range."""
+    arr = np.asarray(actions)
+    if arr.dtype.kind not in "iu" or arr.size != n_users:
+        raise ValueError(
+            f"actions must be {n_users} integer(s) in [0, {n_actions - 1}]; got {actions!r}"
+        )
+    a = arr.astype(np.int64, copy=False).reshape(n_users)
+    if a.min() < 0 or a.max() >= n_actions:
+        raise ValueError(f"actions must lie in [0, {n_actions - 1}]; got {a}")
+    return a
+
+
+class Simulation:
+    """``n`` users of one product: the user model, the product's memory, reward bookkeeping."""
+
+    def __init__(self, n_users: int, spec: SimulationSpec, product: type[Product]) -> None:
+        if n_users < 1:
+            raise ValueError(f"n_users must be >= 1; got {n_users}")
+        self.n_users = int(n_users)
+        self.spec = spec
+        self.horizon = int(spec.horizon)
+        self.population = get_population(spec.population)
+        cfg = spec.model_config
+        if cfg is None:
+            self.config = ModelConfig()
+        elif isinstance(cfg, ModelConfig):
+            self.config = cfg
+        else:
+            self.config = ModelConfig().replace(**dict(cfg))
+        self.overrides = dict(spec.user_overrides or {})
+        UserParams.uniform_defaults(1).with_overrides(self.overrides)  # validates names and ranges
+        self.reward = make_reward(spec.reward)
+        self.components = component_rewards() if spec.reward_components else {}
+        self.observe_latent = bool(spec.observe_latent)
+        self.product_type = product
+        self.product = product(self.n_users, self.horizon, self.config)
+        self.actions = product.actions
+        self.action_names = product.action_names
+        self.n_actions = len(product.action_names)
+        self.features: tuple[str, ...] = product.features + (
+            latent_features(product) if self.observe_latent else ()
+        )
+        self.obs_dim = len(self.features)
+        self.model: UserModel | None = None
+        self._all_rows = np.arange(self.n_users, dtype=np.int64)
+
+    def feature_index(self, name: str) -> int:
+        """The column of an observation feature, by name."""
+        try:
+            return self.features.index(name)
+        except ValueError:
+            raise KeyError(
+                f"unknown observation feature {name!r}; known: {', '.join(self.features)}"
+            ) from None
+
+    # ----------------------------------------------------------------------------------- users
+    def reset(self, keys: NDArray[np.uint64]) -> None:
+        """Sample a fresh user for every slot from its key."""
+        self.model = UserModel.sample(
+            self.actions, self.population, keys, self.config, self.overrides
+        )
+        self.product.forget(self._all_rows, self.model)
+
+    def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
+        """Replace the users in the given slots (autoreset)."""
+        assert self.model is not None
+        self.model.resample(index, keys)
+        self.product.forget(np.asarray(index, dtype=np.int64), self.model)
+
+    @property
+    def persona(self) -> NDArray[np.int64]:
+        """The persona index of every user (into ``population.persona_names``)."""
+        assert self.model is not None, "call reset() first"
+        return self.model.persona
+
+    def persona_names(self) -> NDArray[np.object_]:
+        """The persona label of every user, as an object array."""
+        labels = np.array(self.population.persona_names, dtype=object)
+        out: NDArray[np.object_] = labels[self.persona]
+        return out
+
+    # ----------------------------------------------------------------------------- observing
+    def observe(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
+        """Observations of every user, or of the users at ``rows``."""
+        assert self.model is not None, "call reset() first"
+        s = self.model.state
+        index = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
+        obs = np.zeros((index.shape[0], self.obs_dim), dtype=np.float32)
+        self.product.observe(self.model, index, obs)
+        r: NDArray[np.intp] | slice = slice(None) if rows is None else rows
+        if self.observe_latent:
+            base = len(self.product.features)
+            low, high = WELLBEING_RANGE
+            obs[:, base : base + 3] = s.sat[0, r]
+            obs[:, base + 3 : base + 6] = s.frus[0, r]
+            obs[:, base + 6] = s.social[0, r]
+            obs[:, base + 7] = s.bond[0, r]
+            obs[:, base + 8] = s.skill[0, r]
+            obs[:, base + 9] = s.dependence[0, r]
+            obs[:, base + 10] = s.attachment[0, r]
+            obs[:, base + 11] = s.loneliness[0, r]
+            obs[:, base + 12] = (s.wellbeing[0, r] - low) / (high - low)
+            obs[:, base + 13] = 0.5 * np.abs(s.prefs[0, r] - s.prefs[1, r]).sum(axis=-1)
+            obs[:, base + 14 :] = s.prefs[0, r]
+        return obs
+
+    # -------------------------------------------------------------------------------- acting
+    def step(
+        self, actions: NDArray[np.int64]
+    ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
+        """One day for every user: signals, reward, terminated, truncated, reward components."""
+        assert self.model is not None, "call reset() first"
+        a = check_actions(actions, self.n_actions, self.n_users)
+        effects, exposure = self.product.show(a, self.model)
+        sig = self.model.day(effects, exposure, a)
+        reward = _as_floats(self.reward(sig))
+        components = RewardComponents(self.components, sig)
+        self.product.remember(a, sig)
+        terminated = sig.churned.copy()
+        truncated = (self.model.state.day >= self.horizon) & ~terminated
+        return sig, reward, terminated, truncated, components
+
+
+class RewardComponents(Mapping[str, FloatArray]):
+    """Every registered reward's value for one day, computed when first read.
+
+    A vector environment reports all of them in ``info["reward_components"]``; evaluating ten
+    reward functions over a large batch costs as much as a sixth of the day's simulation, so each
+    is computed only if someone reads it (and then once).
+    """
+
+    def __init__(self, rewards: Mapping[str, Reward], signals: DaySignals) -> None:
+        self._rewards = rewards
+        self._signals = signals
+        self._values: dict[str, FloatArray] = {}
+
+    def __getitem__(self, name: str) -> FloatArray:
+        value = self._values.get(name)
+        if value is None:
+            value = _as_floats(self._rewards[name](self._signals))
+            self._values[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rewards)
+
+    def __len__(self) -> int:
+        return len(self._rewards)
+
+    def __repr__(self) -> str:
+        return f"RewardComponents({sorted(self._rewards)})"
+
+
+def _as_floats(value: Any) -> FloatArray:
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value
+    return np.asarray(value, dtype=np.float64)
+
+
+def base_keys(seeds: list[int | None] | int | None, n: int) -> NDArray[np.uint64]:
+    """One base key per slot, from a generator seeded like Gymnasium's vector envs (``seed + i``).
+
+    Slot ``i``'s ``e``-th user has key ``noise.episode_key(base_i, e)``: the same users as a
+    single environment seeded ``seed + i`` and reset ``e`` times, with no Python loop at autoreset.
+    """
+    if isinstance(seeds, list):
+        if len(seeds) != n:
+            raise ValueError(f"seed list must have {n} entries; got {len(seeds)}")
+        per_slot: list[int | None] = list(seeds)
+    elif seeds is None:
+        per_slot = [int(s) for s in np.random.SeedSequence().generate_state(n)]
+    else:
+        per_slot = [int(seeds) + i for i in range(n)]
+    return np.array(
+        [noise.draw_keys(np.random.default_rng(s), 1)[0] for s in per_slot], dtype=np.uint64
+    )
+
+
+def info_for_user(
+    core: Simulation, sig: DaySignals, components: Mapping[str, FloatArray], i: int
+) -> dict[str, Any]:
+    """The single-environment ``info`` dict of user ``i``."""
+    return {
+        "day": int(core.model.state.day[i]) if core.model is not None else 0,
+        "persona": core.population.persona_names[int(core.persona[i])],
+        "action_name": core.action_names[int(sig.action[i])],
+        "present": bool(sig.present[i]),
+        "session_time": float(sig.session_time[i]),
+        "rating": float(sig.rating[i]),
+        "wellbeing": float(sig.wellbeing[i]),
+        "twin_wellbeing": float(sig.twin_wellbeing[i]),
+        "wellbeing_vs_twin": float(sig.wellbeing[i] - sig.twin_wellbeing[i]),
+        "human_connection": float(sig.human_connection[i]),
+        "twin_human_connection": float(sig.twin_human_connection[i]),
+        "dependence": float(sig.dependence[i]),
+        "attachment": float(sig.attachment[i]),
+        "loneliness": float(sig.loneliness[i]),
+        "skill": float(sig.skill[i]),
+        "needs_sat": sig.need_sat[i].copy(),
+        "needs_frus": sig.need_frus[i].copy(),
+        "induced_shift": float(sig.induced_shift[i]),
+        "drift_from_initial": float(sig.drift_from_initial[i]),
+        "violation": bool(sig.violation[i]),
+        "churned": bool(sig.churned[i]),
+        "reward_components": {k: float(v[i]) for k, v in components.items()},
+    }

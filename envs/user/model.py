@@ -1,0 +1,351 @@
+"""The batched user model: N users and their no-AI twins, stepped one day per call.
+
+State arrays carry a leading *world* axis of length 2: row 0 is the user who uses the product,
+row 1 the same user's counterfactual twin, who has no AI in their life. Both rows read the same
+noise and go through the same arithmetic; the twin simply never has a session. With the influence
+rate at zero the two rows are therefore bit-identical, which is the natural-preference-shift
+baseline of Carroll et al. (2022).
+
+The model knows no product: it is built on an :class:`~sagym.envs.user.actions.ActionTable`
+(whose rows are the dimensions of preferences and habituation) and each day is told what the user
+was *shown*: one effect row and one exposure vector per user (:meth:`UserModel.day`).
+
+Each update rule is given, with its parameters, ranges and sources, in ``docs/user-model.md``,
+written out in numpy in :mod:`sagym.envs.user.reference` (one function per numbered section), and
+compiled in :mod:`sagym.envs.user.kernel` (the same functions), which :meth:`UserModel.day` runs.
+The kernel is imported on first use, so importing the package does not load numba.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sagym.envs.user import layout
+from sagym.envs.user.actions import E_VIOLATION, N_EFFECTS, ActionTable
+from sagym.envs.user.layout import (
+    CONFIG_ROWS,
+    CONSTANTS,
+    LEVEL_ROWS,
+    MEMORY_ROWS,
+    NEED_ROWS,
+    OUT_NEED_ROWS,
+    OUT_ROWS,
+    PARAM_ROWS,
+    RETURN_COUNTER_OFFSET,
+)
+from sagym.envs.user.params import ModelConfig, UserParams
+from sagym.envs.user.population import SAMPLING_COUNTERS, Population
+from sagym.signals import DaySignals
+
+FloatArray = NDArray[np.float64]
+
+PARAM_NAMES: list[str] = list(PARAM_ROWS)
+SAT_BASE, SAT_SLOPE, FRUS_BASE, FRUS_SLOPE = (CONSTANTS[i] for i in range(4))
+
+_KERNEL: ModuleType | None = None
+
+
+def kernel() -> ModuleType:
+    """The compiled kernel module, imported (and numba loaded) on first use."""
+    global _KERNEL
+    if _KERNEL is None:
+        from sagym.envs.user import kernel as compiled
+
+        _KERNEL = compiled
+    return _KERNEL
+
+
+def wellbeing(sat: FloatArray, frus: FloatArray) -> FloatArray:
+    """W = Σ_k γ_k·sat_k − Σ_k φ_k·frus_k over the last axis (autonomy, competence, relatedness)."""
+    # Written term by term (not as a matrix product) so that a user's value does not depend on
+    # the batch it is computed in: single and vector environments agree to the last bit.
+    g, f = CONSTANTS[4], CONSTANTS[5]
+    out: FloatArray = (
+        g[0] * sat[..., 0]
+        + g[1] * sat[..., 1]
+        + g[2] * sat[..., 2]
+        - (f[0] * frus[..., 0] + f[1] * frus[..., 1] + f[2] * frus[..., 2])
+    )
+    return out
+
+
+def human_connection(social: FloatArray, bond: FloatArray) -> FloatArray:
+    """Human connection: the mean of social time and the quality of human bonds."""
+    out: FloatArray = 0.5 * (social + bond)
+    return out
+
+
+def loneliness(connection: FloatArray, rel_sat: FloatArray, rel_frus: FloatArray) -> FloatArray:
+    """Loneliness from human connection and relatedness (AI relief counts only through needs)."""
+    out: FloatArray = np.clip(
+        0.5 * (1.0 - connection) + 0.25 * (1.0 - rel_sat) + 0.25 * rel_frus, 0.0, 1.0
+    )
+    return out
+
+
+def total_variation(p: FloatArray, q: FloatArray) -> FloatArray:
+    out: FloatArray = 0.5 * np.abs(p - q).sum(axis=-1)
+    return out
+
+
+def need_targets(
+    skill: FloatArray, connection: FloatArray, dependence: FloatArray, config: ModelConfig
+) -> tuple[FloatArray, FloatArray]:
+    """Satisfaction and frustration targets without today's exposure: shape (..., 3)."""
+    driver = np.stack([np.zeros_like(skill), skill, connection], axis=-1)
+    sat = SAT_BASE + SAT_SLOPE * driver
+    frus = FRUS_BASE + FRUS_SLOPE * driver
+    frus[..., 0] += config.dependence_autonomy_cost * dependence
+    return sat, frus
+
+
+class PackedRow:
+    """A named row of a packed state matrix: reads a view, assignment writes into the matrix."""
+
+    def __init__(self, matrix: str, rows: tuple[str, ...], name: str) -> None:
+        self.matrix = matrix
+        self.index = rows.index(name)
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return getattr(obj, self.matrix)[self.index]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        getattr(obj, self.matrix)[self.index][...] = value
+
+
+class UserState:
+    """Latent state; ``(2, n)`` rows are (user, twin) × users. Ranges in docs/user-model.md.
+
+    The scalar levels, the needs and the memory live in packed matrices (rows named in
+    :mod:`sagym.envs.user.layout`) that the kernel updates in place; the named attributes are
+    views of their rows.
+    """
+
+    social = PackedRow("levels", LEVEL_ROWS, "social")  # (2, n) in [0, 1]
+    bond = PackedRow("levels", LEVEL_ROWS, "bond")
+    skill = PackedRow("levels", LEVEL_ROWS, "skill")
+    dependence = PackedRow("levels", LEVEL_ROWS, "dependence")
+    attachment = PackedRow("levels", LEVEL_ROWS, "attachment")
+    sat = PackedRow("needs", NEED_ROWS, "sat")  # (2, n, 3) in [0, 1]
+    frus = PackedRow("needs", NEED_ROWS, "frus")
+    rating_memory = PackedRow("memory", MEMORY_ROWS, "rating_memory")  # (n,) in [0, 1]
+    mood = PackedRow("memory", MEMORY_ROWS, "mood")  # (n,) last expressed mood
+
+    def __init__(self, n: int, k: int) -> None:
+        self.prefs = np.empty((2, n, k))  # on the probability simplex
+        self.prefs_initial = np.empty((n, k))
+        self.habituation = np.empty((2, n, k))  # in [0, 1]
+        self.levels = np.empty((len(LEVEL_ROWS), 2, n))
+        self.needs = np.empty((len(NEED_ROWS), 2, n, 3))
+        self.memory = np.empty((len(MEMORY_ROWS), n))
+        self.present = np.empty(n, dtype=bool)  # the user has a session today
+        self.days_away = np.empty(n, dtype=np.int64)
+        self.churned = np.empty(n, dtype=bool)
+        self.day = np.empty(n, dtype=np.int64)  # days since the user was sampled
+
+    def copy(self) -> UserState:
+        """An independent copy (every array copied)."""
+        out = UserState.__new__(UserState)
+        for name, value in vars(self).items():
+            setattr(out, name, np.copy(value))
+        return out
+
+    @property
+    def wellbeing(self) -> FloatArray:
+        return wellbeing(self.sat, self.frus)
+
+    @property
+    def human_connection(self) -> FloatArray:
+        return human_connection(self.social, self.bond)
+
+    @property
+    def loneliness(self) -> FloatArray:
+        return loneliness(self.human_connection, self.sat[..., 2], self.frus[..., 2])
+
+
+def initial_state(params: UserParams, prefs0: FloatArray, config: ModelConfig) -> UserState:
+    """New users (and twins) at the no-AI steady state of their needs, on their first day."""
+    n, k = prefs0.shape
+    s = UserState(n, k)
+    two = (2, n)
+    s.social = np.broadcast_to(params.social_baseline, two)
+    s.bond = np.broadcast_to(params.bond_baseline, two)
+    s.skill = np.broadcast_to(params.skill_initial, two)
+    s.dependence = 0.0
+    sat, frus = need_targets(s.skill, human_connection(s.social, s.bond), s.dependence, config)
+    s.sat = np.clip(sat, 0.0, 1.0)
+    s.frus = np.clip(frus, 0.0, 1.0)
+    s.attachment = 0.2
+    s.prefs[...] = prefs0
+    s.prefs_initial[...] = prefs0
+    s.habituation[...] = 0.0
+    s.rating_memory = 0.5
+    s.mood = np.clip(0.5 + 0.5 * wellbeing(s.sat[0], s.frus[0]), 0.0, 1.0)
+    s.present[...] = True
+    s.days_away[...] = 0
+    s.churned[...] = False
+    s.day[...] = 0
+    return s
+
+
+def config_vector(config: ModelConfig) -> FloatArray:
+    """The mechanism constants in ``layout.CONFIG_ROWS`` order (the kernel's ``cfg``)."""
+    return np.array([float(getattr(config, name)) for name in CONFIG_ROWS])
+
+
+def one_hot(actions: NDArray[np.int64], k: int) -> FloatArray:
+    """The exposure of users shown one row each: ``(n, k)`` one-hot rows."""
+    out = np.zeros((actions.shape[0], k))
+    out[np.arange(actions.shape[0]), actions] = 1.0
+    return out
+
+
+class UserModel:
+    """N users and their twins on a product's action table: parameters, state, the day's update.
+
+    Args:
+        actions: the product's action table (its rows are the preference dimensions).
+        params: per-user parameters.
+        prefs_initial: ``(n, len(actions.names))`` initial preferences on the simplex.
+        keys: ``(n,)`` counter-based noise keys, one per user.
+        config: mechanism constants.
+    """
+
+    def __init__(
+        self,
+        actions: ActionTable,
+        params: UserParams,
+        prefs_initial: FloatArray,
+        keys: NDArray[np.uint64],
+        config: ModelConfig | None = None,
+    ) -> None:
+        self.actions = actions
+        self.config = config if config is not None else ModelConfig()
+        prefs0 = np.asarray(prefs_initial, dtype=np.float64)
+        if prefs0.ndim != 2 or prefs0.shape[1] != actions.n:
+            raise ValueError(
+                f"prefs_initial must have shape (n_users, {actions.n}); got {prefs0.shape}"
+            )
+        # Parameters live in one (fields, users) matrix; ``self.params`` views its rows.
+        self.param_matrix = np.stack([np.asarray(v, dtype=np.float64) for _, v in params.items()])
+        self.params = UserParams.view_rows(PARAM_NAMES, self.param_matrix)
+        self.keys = np.asarray(keys, dtype=np.uint64).copy()
+        self.state = initial_state(params, prefs0, self.config)
+        self.persona = np.zeros(self.n_users, dtype=np.int64)
+        self.cfg = config_vector(self.config)
+        self._sampler: tuple[Population, FloatArray, NDArray[np.bool_], FloatArray] | None = None
+
+    @classmethod
+    def sample(
+        cls,
+        actions: ActionTable,
+        population: Population,
+        keys: NDArray[np.uint64],
+        config: ModelConfig | None = None,
+        overrides: Mapping[str, float] | None = None,
+    ) -> UserModel:
+        """``len(keys)`` users of ``population`` (compiled twin of ``Population.sample``)."""
+        n = int(keys.shape[0])
+        model = cls.__new__(cls)
+        model.actions = actions
+        model.config = config if config is not None else ModelConfig()
+        model.param_matrix = np.empty((len(PARAM_NAMES), n))
+        model.params = UserParams.view_rows(PARAM_NAMES, model.param_matrix)
+        model.keys = np.empty(n, dtype=np.uint64)
+        model.persona = np.empty(n, dtype=np.int64)
+        model.state = UserState(n, actions.n)
+        model.cfg = config_vector(model.config)
+        mask = np.array([name in (overrides or {}) for name in PARAM_NAMES])
+        value = np.array([float((overrides or {}).get(name, 0.0)) for name in PARAM_NAMES])
+        if overrides:
+            UserParams.uniform_defaults(1).with_overrides(overrides)  # names and ranges
+        model._sampler = (population, value, mask, population.log_preferences(actions.names))
+        model.resample(np.arange(n), keys)
+        return model
+
+    def resample(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
+        """Replace the users at ``index`` by new users of the same population (autoreset)."""
+        if self._sampler is None:
+            raise RuntimeError("resample() needs a model built by UserModel.sample()")
+        population, value, mask, log_prefs = self._sampler
+        t = population.table
+        s = self.state
+        kernel().sample_users(
+            np.ascontiguousarray(index, dtype=np.int64), np.asarray(keys, dtype=np.uint64),
+            population.cumulative_weights(), t.centres, t.spreads, t.low, t.high, log_prefs,
+            mask, value, SAMPLING_COUNTERS, CONSTANTS,
+            self.param_matrix, self.persona, self.keys,
+            s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
+            s.present, s.days_away, s.churned, s.day,
+        )  # fmt: skip
+
+    @property
+    def n_users(self) -> int:
+        return self.params.n_users
+
+    def step(self, action: NDArray[np.int64]) -> DaySignals:
+        """One day in which each user is shown one row of the action table (one-hot exposure)."""
+        a = np.ascontiguousarray(action, dtype=np.int64)
+        return self.day(self.actions.effects[a], one_hot(a, self.actions.n), a)
+
+    def day(
+        self, effects: FloatArray, exposure: FloatArray, action: NDArray[np.int64]
+    ) -> DaySignals:
+        """Advance every user (and twin) by one day given what each user was shown.
+
+        Args:
+            effects: ``(n, N_EFFECTS)`` effect rows (columns ``actions.EFFECT_COLUMNS``).
+            exposure: ``(n, K)`` non-negative exposure over the action table's rows, summing to 1
+                per user (one-hot for one row shown).
+            action: ``(n,)`` the product's action per user, reported in the signals.
+        """
+        n = self.n_users
+        eff = np.ascontiguousarray(effects, dtype=np.float64)
+        exp = np.ascontiguousarray(exposure, dtype=np.float64)
+        if eff.shape != (n, N_EFFECTS):
+            raise ValueError(f"effects must have shape ({n}, {N_EFFECTS}); got {eff.shape}")
+        if exp.shape != (n, self.actions.n):
+            raise ValueError(f"exposure must have shape ({n}, {self.actions.n}); got {exp.shape}")
+        s = self.state
+        out = np.empty((len(OUT_ROWS), n))
+        needs = np.empty((len(OUT_NEED_ROWS), n, 3))
+        kernel().day(
+            self.param_matrix, self.cfg, CONSTANTS, eff, exp, self.keys,
+            s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
+            s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
+        )  # fmt: skip
+        return signals_from(np.asarray(action, dtype=np.int64), out, needs)
+
+
+_BOOL_OUTPUTS = ("present", "violation", "churned")
+
+
+def signals_from(action: NDArray[np.int64], out: FloatArray, needs: FloatArray) -> DaySignals:
+    """The day's :class:`DaySignals` from the kernel's named output rows."""
+    fields: dict[str, Any] = {"action": action}
+    for j, name in enumerate(OUT_ROWS):
+        fields[name] = out[j] > 0.5 if name in _BOOL_OUTPUTS else out[j]
+    for j, name in enumerate(OUT_NEED_ROWS):
+        fields[name] = needs[j]
+    return DaySignals(**fields)
+
+
+__all__ = [
+    "E_VIOLATION",
+    "UserModel",
+    "UserState",
+    "config_vector",
+    "human_connection",
+    "initial_state",
+    "layout",
+    "loneliness",
+    "need_targets",
+    "one_hot",
+    "total_variation",
+    "wellbeing",
+]

@@ -1,0 +1,49 @@
+"""The generic simulation: action validation, products as templates, features by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import sagym  # noqa: F401  (registers the environments)
+from sagym.envs.companion import Companion
+from sagym.envs.core import CompanionCore, CompanionSpec
+from sagym.envs.simulation import Simulation, SimulationSpec
+
+
+@pytest.mark.parametrize("action", [2.0, 2.5, -1, 8, True, np.float32(1.0), np.array([1, 2])])
+def test_single_env_rejects_bad_actions_naming_them_and_the_range(action: Any) -> None:
+    env = gym.make("sagym/Companion-v0").unwrapped
+    env.reset(seed=0)
+    with pytest.raises(ValueError) as err:
+        env.step(action)
+    assert str(err.value) == f"action must be an integer in [0, 7]; got {action!r}"
+
+
+@pytest.mark.parametrize("action", [3, np.int64(3), np.uint8(3), np.array(3), np.int32(3)])
+def test_single_env_accepts_integer_scalars_and_0d_arrays(action: Any) -> None:
+    env = gym.make("sagym/Companion-v0").unwrapped
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(action)
+    assert info["action_name"] == "validation"
+
+
+def test_vector_env_rejects_float_and_out_of_range_actions() -> None:
+    env = gym.make_vec("sagym/Companion-v0", num_envs=3, vectorization_mode="vector_entry_point")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"actions must be 3 integer\(s\) in \[0, 7\]; got"):
+        env.step(np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"actions must lie in \[0, 7\]; got \[0 1 9\]"):
+        env.step(np.array([0, 1, 9]))
+
+
+def test_companion_core_is_the_simulation_of_the_companion_product() -> None:
+    core = CompanionCore(4, CompanionSpec(horizon=5))
+    assert isinstance(core, Simulation) and core.product_type is Companion
+    assert CompanionSpec is SimulationSpec
+    assert core.feature_index("recent_engagement") == 7
+    with pytest.raises(KeyError, match="unknown observation feature 'nope'; known: present_today"):
+        core.feature_index("nope")
