@@ -9,178 +9,37 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
-from pydantic import ConfigDict, Field, model_validator
-from pydantic.dataclasses import dataclass as pydantic_dataclass
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import CSVOutputFormat
+from stable_baselines3.common.logger import CSVOutputFormat, KVWriter
 
 from sagym import wandb_staging
 from sagym.agents import resume as resuming
-from sagym.agents.baselines import is_baseline, make_baseline
-from sagym.agents.factory import (
-    ALGOS,
-    DEFAULT_N_ENVS,
-    list_algos,
-    make_algo,
-    resolve_hyperparams,
-)
+from sagym.agents.baselines import make_baseline
+from sagym.agents.factory import ALGOS, list_algos, make_algo, resolve_hyperparams
 from sagym.agents.vec_env import make_sb3_vec_env
-from sagym.config_checks import (
-    check_algo,
-    check_env,
-    check_population,
-    check_reward,
-    check_user,
-)
-from sagym.config_fields import (
-    MAX_HORIZON,
-    MAX_SEED,
-    MAX_STEPS,
-    MAX_USERS,
-    ConfigError,
-    FolderName,
-    Integer,
-    Number,
-    Text,
-    TextList,
-    WandbMode,
-    check_known_fields,
-    check_output_folder,
-    did_you_mean,
-    import_modules,
-    one_line_errors,
-    read_mapping,
-)
-from sagym.envs.core import CompanionSpec
-from sagym.envs.lookup import make_simulation, simulation_spec
+from sagym.config import TrainConfig, is_baseline, run_id
+from sagym.config_fields import ConfigError, did_you_mean, read_mapping
+from sagym.envs.lookup import simulation_spec
+from sagym.envs.simulation import SimulationSpec
 from sagym.io import atomic_write_csv, atomic_write_json, atomic_write_with
 from sagym.outcomes import Evaluation, Policy, evaluate
-from sagym.tracking import WandbOutputFormat, init_run, scalars
-
-
-@one_line_errors
-@pydantic_dataclass(config=ConfigDict(extra="forbid"))
-class TrainConfig:
-    """One training run.
-
-    A pydantic dataclass: every field is checked (and unambiguous spellings such as ``"1e5"``
-    coerced) when the config is built; :meth:`validate` repeats the checks after edits and builds
-    the algorithm once to catch hyperparameters SB3 refuses. The command-line flags of
-    ``sagym train`` are derived from these fields and their lines below.
-
-    Attributes:
-        env: registered environment id.
-        reward: reward name or composite spec the agent is trained on.
-        algo: ppo, a2c, dqn, recurrent_ppo, or a scripted baseline (random, heuristic, greedy,
-            fixed:<behaviour>; no training).
-        seed: seed of the agent and of the training users.
-        steps: environment steps (user-days) to train for.
-        n_envs: users simulated in parallel (default per algorithm).
-        horizon: days per episode.
-        population: registered population of the users.
-        user_overrides: user parameters pinned for every user (ablations).
-        hyperparams: overrides of the algorithm's defaults.
-        eval_users: held-out users of the final evaluation.
-        eval_every: evaluate every this many steps during training (0: only at the end).
-        eval_seed: seed of the held-out users (the same for every run of a comparison).
-        out: parent folder of the run folder.
-        run_name: run folder name (default env__reward__algo__seed__time).
-        wandb: W&B mode.
-        wandb_project: W&B project.
-        wandb_group: W&B group (default: the reward design).
-        wandb_dir: folder under which W&B writes wandb/ (default: the run folder).
-        torch_threads: torch threads (1: processes side by side do not fight over cores).
-        progress: show a progress bar.
-        imports: modules to import first (user rewards and populations register themselves).
-    """
-
-    env: Text = "sagym/Companion-v0"
-    reward: Text = "engagement"
-    algo: Text = "ppo"
-    seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
-    steps: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 100_000
-    n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
-    horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
-    population: Text = "default"
-    user_overrides: dict[str, Number] = field(default_factory=dict)
-    hyperparams: dict[str, Any] = field(default_factory=dict)
-    eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
-    eval_every: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 0
-    eval_seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
-    out: Text = "runs"
-    run_name: FolderName | None = None
-    wandb: WandbMode = "offline"
-    wandb_project: Text = "sagym"
-    wandb_group: Text | None = None
-    wandb_dir: Text | None = None
-    torch_threads: Annotated[Integer, Field(ge=1, le=1024)] = 1
-    progress: bool = True
-    imports: TextList = field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _registered(self) -> TrainConfig:
-        """Names checked against the registries, once the user's modules have registered."""
-        import_modules(self.imports)
-        check_env(self.env)
-        check_algo(self.algo)
-        check_reward(self.reward)
-        check_population(self.population)
-        check_user(self.horizon, self.population, self.reward, self.user_overrides, self.env)
-        if self.steps == 0 and not is_baseline(self.algo):
-            raise ValueError(f"steps must be >= 1 to train {self.algo}; got 0")
-        return self
-
-    def validate(self) -> None:
-        """Every check again (fields may have been edited), the hyperparameters and ``out``."""
-        TrainConfig.from_dict(self.to_dict())
-        if not is_baseline(self.algo):
-            check_hyperparams(self.algo, self.resolved_n_envs(), self.hyperparams, self.env)
-        check_output_folder(self.out)
-
-    def spec(self) -> CompanionSpec:
-        """The environment arguments of this run, checked by building them once."""
-        spec = simulation_spec(
-            self.env,
-            horizon=self.horizon,
-            population=self.population,
-            reward=self.reward,
-            user_overrides=self.user_overrides or None,
-        )
-        make_simulation(spec, 1)  # fails early, naming the bad field
-        return spec
-
-    def resolved_n_envs(self) -> int:
-        return self.n_envs or DEFAULT_N_ENVS.get(self.algo, 1)
-
-    def default_run_name(self) -> str:
-        """``env__reward__algo__seed__time`` (CleanRL's convention), safe as a folder name."""
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        return f"{run_id(self.env, self.reward, self.algo, self.seed)}__{stamp}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
-        """A config from a mapping of fields (a config file, ``config.json``), checked."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"a config must be a mapping of fields; got {type(data).__name__}")
-        check_known_fields(data, cls.__dataclass_fields__, "config")
-        return cls(**dict(data))
+from sagym.tracking import init_run, scalars
 
 
 def check_hyperparams(
-    algo: str, n_envs: int, hyperparams: Mapping[str, Any], env: str = "sagym/Companion-v0"
+    algo: str,
+    n_envs: int,
+    hyperparams: Mapping[str, Any],
+    env: str = "sagym/Companion-v0",
+    env_kwargs: Mapping[str, Any] | None = None,
 ) -> None:
     """Refuse hyperparameters SB3 would refuse, by building the algorithm once on ``n_envs`` users.
 
@@ -189,7 +48,11 @@ def check_hyperparams(
     divide it (SB3 only warns, then trains on a truncated mini-batch) is refused. Global random
     states are restored afterwards, and each combination is built once per process.
     """
-    key = f"{algo}|{n_envs}|{sorted(hyperparams.items(), key=lambda kv: kv[0])!r}"
+    env_kwargs = dict(env_kwargs or {})
+    key = (
+        f"{algo}|{n_envs}|{sorted(hyperparams.items(), key=lambda kv: kv[0])!r}|{env}|"
+        f"{sorted(env_kwargs.items(), key=lambda kv: kv[0])!r}"
+    )
     if key in _CHECKED_HYPERPARAMS:
         return
     import inspect
@@ -212,7 +75,7 @@ def check_hyperparams(
             )
     given = ", ".join(f"{k}={v!r}" for k, v in hyperparams.items()) or "the defaults"
     states = random.getstate(), np.random.get_state(), torch.get_rng_state()  # noqa: NPY002
-    venv = make_sb3_vec_env(simulation_spec(env), n_envs, seed=0)
+    venv = make_sb3_vec_env(simulation_spec(env, **env_kwargs), n_envs, seed=0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -239,12 +102,6 @@ def check_hyperparams(
 
 
 _CHECKED_HYPERPARAMS: set[str] = set()
-
-
-def run_id(env: str, reward: str, algo: str, seed: int) -> str:
-    """``env__reward__algo__seed``, with the reward spec made safe for a folder name."""
-    slug = "".join(c if c.isalnum() or c in "_-." else "_" for c in reward.replace("*", "x"))
-    return f"{env.split('/')[-1]}__{slug}__{algo.replace(':', '-')}__{seed}"
 
 
 @dataclass
@@ -386,7 +243,7 @@ def _policy(
     config: TrainConfig,
     run_dir: Path,
     run: Any,
-    spec: CompanionSpec,
+    spec: SimulationSpec,
     plan: resuming.ResumePlan | None,
 ) -> tuple[Policy, Path | None]:
     if is_baseline(config.algo):
@@ -419,6 +276,28 @@ def _log_final(
         run.log_artifact(artifact)
 
 
+class WandbOutputFormat(KVWriter):
+    """An SB3 logger output that sends every dumped scalar to a W&B run."""
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+    def write(
+        self,
+        key_values: dict[str, Any],
+        key_excluded: dict[str, tuple[str, ...]],
+        step: int = 0,
+    ) -> None:
+        data = scalars(
+            {k: v for k, v in key_values.items() if "wandb" not in key_excluded.get(k, ())}
+        )
+        data["global_step"] = float(step)
+        self.run.log(data)
+
+    def close(self) -> None:
+        pass
+
+
 class _StepCSV(CSVOutputFormat):
     """SB3's CSV output with a ``global_step`` column, the step W&B plots the curves against."""
 
@@ -435,7 +314,7 @@ def _learn(
     config: TrainConfig,
     run_dir: Path,
     run: Any,
-    spec: CompanionSpec,
+    spec: SimulationSpec,
     plan: resuming.ResumePlan | None,
 ) -> tuple[Any, Path]:
     from stable_baselines3.common.logger import Logger
@@ -493,7 +372,7 @@ class _TrainingCallback(BaseCallback):
     resume from it loses no update.
     """
 
-    def __init__(self, config: TrainConfig, run_dir: Path, run: Any, spec: CompanionSpec) -> None:
+    def __init__(self, config: TrainConfig, run_dir: Path, run: Any, spec: SimulationSpec) -> None:
         super().__init__()
         self.config, self.run_dir, self.run, self.spec = config, run_dir, run, spec
         self.bar: Any = None
@@ -566,4 +445,12 @@ def load_config(path: str | Path, flag: str = "--config") -> dict[str, Any]:
     return read_mapping(path, flag)
 
 
-__all__ = ["TrainConfig", "TrainResult", "load_config", "train"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "WandbOutputFormat",
+    "check_hyperparams",
+    "load_config",
+    "run_id",
+    "train",
+]

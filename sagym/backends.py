@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from sagym.agents.training import TrainConfig
 from sagym.cell_store import forget, write_manifest
+from sagym.config import TrainConfig
 
 BACKENDS = ("local", "ray")
 _PR_SET_PDEATHSIG = 1

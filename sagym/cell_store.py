@@ -26,8 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sagym.agents.baselines import is_baseline
-from sagym.agents.training import TrainConfig
+from sagym.config import TrainConfig, is_baseline
 from sagym.grid_folder import remove_temporaries
 from sagym.io import atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS

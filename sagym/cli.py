@@ -1,7 +1,8 @@
 """The ``sagym`` command line: ``train``, ``compare``, ``envs`` and ``rewards``.
 
-Heavy imports (torch, stable-baselines3, wandb) happen inside the subcommands, so ``sagym --help``
-and ``sagym --version`` answer at once.
+Heavy imports (torch, stable-baselines3, numba, wandb, pandas) happen inside the subcommands: the
+parser needs only the config dataclasses (:mod:`sagym.config`), so ``sagym --help`` and ``sagym
+--version`` answer at once (``tests/core/test_cli_imports.py`` checks what building it loads).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(f"sagym {__version__}")  # at once: the parser builds the configs' flags
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

@@ -27,11 +27,12 @@ FLAGS = {
     "hyperparams": "--hp",
     "user_overrides": "--user",
     "imports": "--import",
+    "env_kwargs": "--env-kw",
 }
 
 
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
-    from sagym.experiment import CompareConfig
+    from sagym.config import CompareConfig
 
     add_config_arguments(p, CompareConfig, FLAGS)
     p.add_argument("--experiment", default=None, metavar="FILE",
@@ -40,11 +41,11 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """The checked :class:`CompareConfig` of the command line: the experiment file, then flags."""
-    from sagym.agents.training import load_config
-    from sagym.experiment import CompareConfig
+    from sagym.config import CompareConfig
+    from sagym.config_fields import read_mapping
 
     experiment = getattr(args, "experiment", None)
-    data = load_config(experiment, "--experiment") if experiment is not None else {}
+    data = read_mapping(experiment, "--experiment") if experiment is not None else {}
     merged = config_data(args, CompareConfig, data, FLAGS)
     if merged.get("imports"):
         importable_from_cwd()

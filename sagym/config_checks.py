@@ -83,22 +83,31 @@ def check_user(
     reward: str,
     user_overrides: Mapping[str, Any],
     env: str = "sagym/Companion-v0",
+    env_kwargs: Mapping[str, Any] | None = None,
 ) -> None:
-    """The simulator's own checks (pinned user parameters, horizon), by building one user."""
+    """The simulator's own checks (env kwargs, pinned user parameters, horizon), by building one
+    user of ``env``. An env kwarg the env does not take is refused naming the ones it does."""
     from sagym.envs.lookup import make_simulation, simulation_spec
 
+    env_kwargs = dict(env_kwargs or {})
     try:
         spec = simulation_spec(
             env,
+            **env_kwargs,
             horizon=horizon,
             population=population,
             reward=reward,
             user_overrides=dict(user_overrides) or None,
         )
+    except (ValueError, KeyError, TypeError) as err:
+        message = " ".join(str(err).split())
+        raise ValueError(f"env_kwargs: {message}" if env_kwargs else message) from None
+    try:
         make_simulation(spec, 1)
     except (ValueError, KeyError, TypeError) as err:
         message = " ".join(str(err).split())
-        raise ValueError(f"user_overrides: {message}" if user_overrides else message) from None
+        field = "user_overrides" if user_overrides else "env_kwargs" if env_kwargs else ""
+        raise ValueError(f"{field}: {message}" if field else message) from None
 
 
 __all__ = [

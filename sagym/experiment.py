@@ -16,195 +16,50 @@ machine run many times slower when processes share the cores.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import pandas as pd
-from pydantic import ConfigDict, Field, model_validator
-from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from sagym.agents.baselines import is_baseline
-from sagym.agents.training import TrainConfig, run_id
 from sagym.backends import CellTask, check_backend, run_local, run_ray
 from sagym.cell_store import cell_key, check_cell
-from sagym.config_checks import (
-    check_algo,
-    check_baseline,
-    check_env,
-    check_population,
-    check_reward,
-    check_user,
-)
-from sagym.config_fields import (
-    MAX_HORIZON,
-    MAX_SEED,
-    MAX_SEEDS,
-    MAX_STEPS,
-    MAX_USERS,
-    ConfigError,
-    Integer,
-    NonEmptyTextList,
-    Number,
-    Text,
-    TextList,
-    WandbMode,
-    check_known_fields,
-    import_modules,
-    one_line_errors,
+from sagym.config import (
+    DEFAULT_BASELINES,
+    DEFAULT_REWARDS,
+    CompareConfig,
+    TrainConfig,
+    design_label,
+    is_baseline,
 )
 from sagym.grid_folder import CONFIG_NAME, check_output_folder, output_path, remove_temporaries
 from sagym.io import atomic_write_csv, atomic_write_json
 from sagym.outcomes import OUTCOME_METRICS
 from sagym.run_lock import hold_output_lock
 
-DEFAULT_REWARDS = ("engagement", "satisfaction", "need_support")
-DEFAULT_BASELINES = ("random",)
-
-
-@one_line_errors
-@pydantic_dataclass(config=ConfigDict(extra="forbid"))
-class CompareConfig:
-    """A comparison of reward designs.
-
-    A pydantic dataclass, checked when built like :class:`TrainConfig`; the flags of
-    ``sagym compare`` and the fields an experiment file may hold are derived from it.
-
-    Attributes:
-        rewards: reward designs (names or composite specs) to train on.
-        baselines: scripted baselines evaluated beside them (random, heuristic, ...).
-        envs: environment ids.
-        algos: learning algorithms.
-        seeds: number of seeds (0, 1, ..., seeds - 1), at most 1000.
-        steps: training steps per run.
-        n_envs: users simulated in parallel per run (default per algorithm).
-        horizon: days per episode.
-        population: user population.
-        eval_users: held-out users per evaluation (the same users for every run).
-        eval_seed: seed of the held-out users.
-        hyperparams: overrides of the algorithm defaults, for every run.
-        user_overrides: user parameters pinned for every user.
-        out: output folder.
-        jobs: worker processes (default: the number of cores).
-        wandb: W&B mode.
-        wandb_project: W&B project.
-        imports: modules to import in every worker (user rewards, populations).
-        progress: show a progress bar over the grid.
-        force: rerun every cell, and write into a folder that holds other files or another
-            experiment.
-        backend: where cells run: ``local`` (this machine's processes) or ``ray``.
-        address: address of an existing Ray cluster (default: start a local Ray).
-    """
-
-    rewards: TextList = field(default_factory=lambda: list(DEFAULT_REWARDS))
-    baselines: TextList = field(default_factory=lambda: list(DEFAULT_BASELINES))
-    envs: NonEmptyTextList = field(default_factory=lambda: ["sagym/Companion-v0"])
-    algos: NonEmptyTextList = field(default_factory=lambda: ["ppo"])
-    seeds: Annotated[Integer, Field(ge=1, le=MAX_SEEDS)] = 5
-    steps: Annotated[Integer, Field(ge=1, le=MAX_STEPS)] = 100_000
-    n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
-    horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
-    population: Text = "default"
-    eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
-    eval_seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
-    hyperparams: dict[str, Any] = field(default_factory=dict)
-    user_overrides: dict[str, Number] = field(default_factory=dict)
-    out: Text = "results/default"
-    jobs: Annotated[Integer, Field(ge=1, le=1024)] | None = None
-    wandb: WandbMode = "offline"
-    wandb_project: Text = "sagym"
-    imports: TextList = field(default_factory=list)
-    progress: bool = True
-    force: bool = False
-    backend: Literal["local", "ray"] = "local"
-    address: Text | None = None
-
-    @model_validator(mode="after")
-    def _registered(self) -> CompareConfig:
-        """Names checked against the registries, once the user's modules have registered."""
-        import_modules(self.imports)
-        for i, env in enumerate(self.envs):
-            check_env(env, f"envs[{i}]")
-        for i, algo in enumerate(self.algos):
-            check_algo(algo, f"algos[{i}]")
-        for i, baseline in enumerate(self.baselines):
-            check_baseline(baseline, f"baselines[{i}]")
-        for i, reward in enumerate(self.rewards):
-            check_reward(reward, f"rewards[{i}]")
-        if not self.rewards and not self.baselines:
-            raise ValueError("the grid is empty: give at least one reward or baseline")
-        check_population(self.population)
-        for env in self.envs:
-            check_user(self.horizon, self.population, "engagement", self.user_overrides, env)
-        check_backend(self.backend, self.address)
-        return self
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CompareConfig:
-        """A comparison from a mapping of fields (an experiment file), checked."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(
-                f"an experiment must be a mapping of fields; got {type(data).__name__}"
-            )
-        check_known_fields(data, cls.__dataclass_fields__, "experiment")
-        return cls(**dict(data))
-
-    def cells(self) -> list[TrainConfig]:
-        """Every run of the grid, in a fixed order."""
-        CompareConfig.from_dict(self.to_dict())  # fields may have been edited since
-        cells: list[TrainConfig] = []
-        for env in self.envs:
-            pairs = [(r, a) for a in self.algos for r in self.rewards]
-            pairs += [("none", b) for b in self.baselines]
-            for reward, algo in pairs:
-                for seed in range(self.seeds):
-                    cell = TrainConfig(
-                        env=env,
-                        reward=reward if reward != "none" else "engagement",
-                        algo=algo,
-                        seed=seed,
-                        steps=0 if is_baseline(algo) else self.steps,
-                        n_envs=self.n_envs,
-                        horizon=self.horizon,
-                        population=self.population,
-                        user_overrides=dict(self.user_overrides),
-                        hyperparams=dict(self.hyperparams),
-                        eval_users=self.eval_users,
-                        eval_seed=self.eval_seed,
-                        out=str(Path(self.out) / "runs"),
-                        wandb=self.wandb,
-                        wandb_project=self.wandb_project,
-                        wandb_group=reward if reward != "none" else algo,
-                        wandb_dir=str(self.out),
-                        progress=False,
-                        imports=list(self.imports),
-                    )
-                    cell.run_name = run_id(env, reward, algo, seed)
-                    cells.append(cell)
-        for cell in cells:
-            cell.validate()
-        return cells
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-def design_label(reward: str, algo: str, algos: Sequence[str]) -> str:
-    """The name a run's design has in tables: the reward, or the baseline's name."""
-    if is_baseline(algo):
-        return algo
-    return reward if len(algos) == 1 else f"{reward}/{algo}"
-
 
 def note(message: str) -> None:
     """A one-line note on stderr (kept off stdout, which carries the results table)."""
     print(f"sagym compare: note: {message}", file=sys.stderr, flush=True)
+
+
+__all__ = [
+    "DEFAULT_BASELINES",
+    "DEFAULT_REWARDS",
+    "CompareConfig",
+    "GridResult",
+    "collect",
+    "design_label",
+    "duplicate_notes",
+    "output_guard",
+    "run_grid",
+    "unique_cells",
+]
 
 
 def _config_dict(config: CompareConfig) -> dict[str, Any]:
@@ -303,6 +158,7 @@ def run_grid(config: CompareConfig) -> GridResult:
         cells = unique_cells(config.cells())
         notes = duplicate_notes(config)
         algos = list(dict.fromkeys(config.algos))
+        envs = list(dict.fromkeys(config.envs))
         remove_temporaries(out)  # left by a killed comparison; no other writer holds the lock
         atomic_write_json(out / CONFIG_NAME, _config_dict(config))
         todo: list[CellTask] = []
@@ -318,7 +174,7 @@ def run_grid(config: CompareConfig) -> GridResult:
         for line in notes:
             note(line)
         timings = _run(config, todo, len(cells))
-        results, trajectories = collect(cells, algos)
+        results, trajectories = collect(cells, algos, envs)
         atomic_write_csv(out / "results.csv", results)
         atomic_write_csv(out / "trajectories.csv", trajectories)
         atomic_write_json(out / "timings.json", timings)
@@ -362,15 +218,21 @@ def _run(config: CompareConfig, todo: list[CellTask], total: int) -> dict[str, f
     return dict(sorted(timings.items()))
 
 
-def collect(cells: list[TrainConfig], algos: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read every cell's outcomes and trajectory into two tables, in the grid's order."""
+def collect(
+    cells: list[TrainConfig], algos: Sequence[str], envs: Sequence[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read every cell's outcomes and trajectory into two tables, in the grid's order.
+
+    With several environments the designs are env-qualified (``Feed-v0/engagement``), and each
+    row's ``share_*`` columns are those of its env's actions (empty for another env's).
+    """
     rows = []
     trajectories = []
     for cell in cells:
         folder = Path(cell.out) / str(cell.run_name)
         outcomes = json.loads((folder / "outcomes.json").read_text())
         reward = "none" if is_baseline(cell.algo) else cell.reward
-        design = design_label(reward, cell.algo, algos)
+        design = design_label(reward, cell.algo, algos, cell.env, envs)
         head = {
             "env": cell.env,
             "reward": reward,

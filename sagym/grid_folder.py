@@ -5,8 +5,9 @@ folder that holds someone's own files or another experiment's results it would s
 them. So it writes only into a folder that is new, empty, or holds this same experiment (its
 ``compare_config.json`` names the same grid), and only files sagym writes. Adding reward designs,
 baselines or seeds to an experiment keeps it the same experiment: the finished cells are reused.
-Changing what every cell means (environments, algorithms, steps, horizon, population, evaluation
-users, hyperparameters, pinned user parameters) makes it another experiment. ``force`` overrides.
+Changing what every cell means (environments, env kwargs, algorithms, steps, horizon, population,
+evaluation users, hyperparameters, pinned user parameters) makes it another experiment. ``force``
+overrides.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _TEMPORARY = re.compile(r"^\.[^/]+\.[^/.]+\.tmp(\.\w+)?$")
 # The settings that define an experiment: two configs that differ in one are different ones.
 IDENTITY = (
     "envs",
+    "env_kwargs",
     "algos",
     "steps",
     "n_envs",
@@ -87,6 +89,8 @@ def identity(config: dict[str, Any]) -> dict[str, Any]:
     picked: dict[str, Any] = {}
     for name in IDENTITY:
         value = config.get(name)
+        if name == "env_kwargs" and value is None:
+            value = {}  # written before env kwargs existed: none were given
         if name in ("envs", "algos") and isinstance(value, list):
             value = sorted(set(map(str, value)))
         picked[name] = value

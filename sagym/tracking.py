@@ -1,8 +1,8 @@
 """Weights & Biases tracking: offline by default, so no account is needed.
 
 SB3's own ``WandbCallback`` logs no scalars; here SB3's logger gets an extra output format
-(:class:`WandbOutputFormat`) that forwards every training scalar to ``wandb.log`` against
-``global_step``, and outcome metrics are logged by the training callback.
+(``WandbOutputFormat``, in :mod:`sagym.agents.training`) that forwards every training scalar to
+``wandb.log`` against ``global_step``, and outcome metrics are logged by the training callback.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from stable_baselines3.common.logger import KVWriter
 
 WANDB_MODES = ("offline", "online", "disabled")
 
@@ -117,26 +116,14 @@ def scalars(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-class WandbOutputFormat(KVWriter):
-    """An SB3 logger output that sends every dumped scalar to a W&B run."""
+def __getattr__(name: str) -> Any:
+    """``WandbOutputFormat`` lives with training (it subclasses SB3's ``KVWriter``): importing
+    this module loads neither stable-baselines3 nor torch."""
+    if name == "WandbOutputFormat":
+        from sagym.agents.training import WandbOutputFormat
 
-    def __init__(self, run: Any) -> None:
-        self.run = run
-
-    def write(
-        self,
-        key_values: dict[str, Any],
-        key_excluded: dict[str, tuple[str, ...]],
-        step: int = 0,
-    ) -> None:
-        data = scalars(
-            {k: v for k, v in key_values.items() if "wandb" not in key_excluded.get(k, ())}
-        )
-        data["global_step"] = float(step)
-        self.run.log(data)
-
-    def close(self) -> None:
-        pass
+        return WandbOutputFormat
+    raise AttributeError(f"module 'sagym.tracking' has no attribute {name!r}")
 
 
 def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | None:
@@ -158,7 +145,7 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
         project=config.wandb_project,
         name=f"compare__{out.name}",
         group="comparison",
-        tags=["comparison", *config.envs, *config.algos],
+        tags=["comparison", *dict.fromkeys([*config.envs, *config.algos])],
         config=config.to_dict(),
         job_type="compare",
         run_id=run_id,

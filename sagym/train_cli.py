@@ -1,6 +1,6 @@
 """``sagym train`` / ``scripts/train.py``: train one agent on one reward design.
 
-The flags are derived from :class:`~sagym.agents.training.TrainConfig` (see
+The flags are derived from :class:`~sagym.config.TrainConfig` (see
 :mod:`sagym.config_fields`); ``--config`` and ``--resume`` are the only hand-written ones. Bad
 input of any kind is one line on stderr and exit status 2, and nothing is written before the
 config has passed every check.
@@ -24,11 +24,16 @@ from sagym.config_fields import (
 )
 
 #: Flags whose names are not the field's name in kebab case.
-FLAGS = {"hyperparams": "--hp", "user_overrides": "--user", "imports": "--import"}
+FLAGS = {
+    "hyperparams": "--hp",
+    "user_overrides": "--user",
+    "imports": "--import",
+    "env_kwargs": "--env-kw",
+}
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
-    from sagym.agents.training import TrainConfig
+    from sagym.config import TrainConfig
 
     add_config_arguments(p, TrainConfig, FLAGS)
     p.add_argument("--config", default=None, metavar="FILE",
@@ -69,13 +74,13 @@ def resume_config_data(run_dir: str | Path) -> dict[str, Any]:
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """The checked :class:`TrainConfig` of the command line: run folder, file, then flags."""
-    from sagym.agents.training import TrainConfig, load_config
+    from sagym.config import TrainConfig
 
     data: dict[str, Any] = {}
     if getattr(args, "resume", None) is not None:
         data = resume_config_data(args.resume)
     if getattr(args, "config", None) is not None:
-        data.update(load_config(args.config, "--config"))
+        data.update(read_mapping(args.config, "--config"))
     merged = config_data(args, TrainConfig, data, FLAGS)
     if merged.get("imports"):
         importable_from_cwd()
