@@ -133,9 +133,12 @@ def build_report(
     collapsed = collapsed_designs(results, metrics)
     if collapsed:
         table += "\n\n" + collapse_note(collapsed)
+    envs = list(dict.fromkeys(results["env"])) if "env" in results.columns else []
+    env_line = [f"Environments: {', '.join(envs)} (designs named env/design).", ""]
     lines = [
         "# Reward-design comparison",
         "",
+        *(env_line if len(envs) > 1 else []),
         f"{results['seed'].nunique()} seeds per design; every agent evaluated on the same held-out "
         "users over the full horizon. Means with 95 % bootstrap confidence intervals over seeds.",
         "",

@@ -53,9 +53,9 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      "sagym train: error: --config: no such file 'c.json'"),
     ("unknown config field", {"c.json": '{"stpes": 10}'}, ["train", "--config", "c.json"],
      "sagym train: error: unknown config field 'stpes' (did you mean 'steps'?); known: algo, env, "
-     "env_kwargs, eval_every, eval_seed, eval_users, horizon, hyperparams, imports, n_envs, out, population, "
-     "progress, reward, run_name, seed, steps, torch_threads, user_overrides, wandb, wandb_dir, "
-     "wandb_group, wandb_project"),
+     "env_kwargs, eval_every, eval_seed, eval_users, horizon, hyperparams, imports, n_envs, out, "
+     "population, progress, reward, run_name, seed, steps, torch_threads, user_overrides, wandb, "
+     "wandb_dir, wandb_group, wandb_project"),
     ("resume folder missing", {}, ["train", "--resume", "gone"],
      "sagym train: error: --resume: 'gone' does not exist"),
     ("resume not a run folder", {"r/notes.txt": "x"}, ["train", "--resume", "r"],
@@ -141,6 +141,37 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      "sagym train: error: user_overrides.influence_rate must be a number; got 'abc'"),
     ("run name escaping its folder", {}, ["train", "--run-name", ".."],
      "sagym train: error: run_name must be a folder name (no '/', not '.' or '..'); got '..'"),
+    ("horizon given twice", {}, ["train", "--horizon", "30", "--env-kw", "horizon=60"],
+     "sagym train: error: horizon is given twice: horizon=30 and env_kwargs horizon=60; give it "
+     "once (--horizon is sugar for --env-kw horizon=...)"),
+    ("population given twice", {"e.yaml": "population: lonely\n"},
+     ["compare", "--experiment", "e.yaml", "--env-kw", "population=connected"],
+     "sagym compare: error: population is given twice: population=\"lonely\" and env_kwargs "
+     "population=\"connected\"; give it once (--population is sugar for --env-kw "
+     "population=...)"),
+    ("user override given twice", {},
+     ["compare", "--user", "influence_rate=0.1", "--env-kw",
+      'user_overrides={"influence_rate": 0.2}'],
+     "sagym compare: error: user_overrides.influence_rate is given twice: influence_rate=0.1 in "
+     "user_overrides and influence_rate=0.2 in env_kwargs; give it once"),
+    ("unknown env kwarg", {}, ["train", "--env-kw", "colour=3"],
+     "sagym train: error: env_kwargs: unknown argument(s) ['colour'] for 'sagym/Companion-v0'; "
+     "known: horizon, population, reward, user_overrides, model_config, observe_latent, "
+     "reward_components"),
+    ("unknown env kwarg of the second env", {},
+     ["compare", "--env", "sagym/Companion-v0", "sagym/Feed-v0", "--env-kw", "slate=3"],
+     "sagym compare: error: env_kwargs: unknown argument(s) ['slate'] for 'sagym/Companion-v0'; "
+     "known: horizon, population, reward, user_overrides, model_config, observe_latent, "
+     "reward_components"),
+    ("env kwarg reward", {}, ["train", "--env-kw", "reward=satisfaction"],
+     "sagym train: error: env_kwargs: 'reward' is the reward design of the run; give it as "
+     "reward"),
+    ("env kwarg not KEY=VALUE", {}, ["compare", "--env-kw", "horizon"],
+     "sagym compare: error: env_kwargs: --env-kw takes KEY=VALUE; got 'horizon'"),
+    ("env kwarg not JSON", {"e.yaml": "env_kwargs: {model_config: 2024-01-01}\n"},
+     ["compare", "--experiment", "e.yaml"],
+     "sagym compare: error: env_kwargs must hold JSON values (numbers, strings, booleans, lists, "
+     "mappings); got {\"model_config\": \"datetime.date(2024, 1, 1)\"}"),
     ("mistyped flag", {}, ["train", "--stpes", "3"],
      "sagym: error: unrecognized arguments: --stpes 3 (did you mean '--steps'?)"),
 ]  # fmt: skip
