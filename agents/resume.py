@@ -38,6 +38,7 @@ from sagym.io import atomic_write_csv
 #: Fields that change what is trained: a resume refuses to change them unless allowed.
 GUARDED_FIELDS = (
     "env",
+    "env_kwargs",
     "reward",
     "algo",
     "seed",
@@ -137,6 +138,8 @@ def config_changes(saved: Mapping[str, Any], requested: Mapping[str, Any]) -> di
     changes: dict[str, Any] = {}
     for key in (*GUARDED_FIELDS, *FREE_FIELDS):
         before, after = saved.get(key), requested.get(key)
+        if key == "env_kwargs":  # a run folder from before env kwargs existed had none
+            before, after = before or {}, after or {}
         if _canonical(before) != _canonical(after):
             changes[key] = {"before": before, "after": after}
     return changes

@@ -118,3 +118,26 @@ def test_training_evaluation_and_checkpoints_run_on_the_env_kwargs(tmp_path: Pat
                                  env_kwargs={"horizon": 12}, out=str(tmp_path),
                                  wandb="disabled", progress=False))  # fmt: skip
     assert pd.read_csv(baseline.run_dir / "trajectory.csv")["day"].max() == 12
+
+
+@pytest.mark.slow
+def test_resume_refuses_changed_env_kwargs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sagym.cli import main as cli_main
+
+    run = ["train", "--steps", "128", "--n-envs", "8", "--eval-users", "8", "--horizon", "8",
+           "--hp", "n_steps=16", "--hp", "batch_size=64", "--wandb", "disabled", "--no-progress",
+           "--out", str(tmp_path), "--run-name", "r",
+           "--env-kw", "observe_latent=true"]  # fmt: skip
+    assert cli_main(run) == 0
+    capsys.readouterr()
+    again = ["train", "--resume", str(tmp_path / "r"), "--steps", "256", "--wandb", "disabled",
+             "--no-progress", "--env-kw", 'model_config={"mood_noise": 0}']  # fmt: skip
+    assert cli_main(again) == 2
+    assert capsys.readouterr().err == (
+        f"sagym train: error: cannot resume {tmp_path / 'r'} with a changed env_kwargs "
+        '({"observe_latent": true} -> {"model_config": {"mood_noise": 0}, "observe_latent": '
+        "true}): it would train something else than the run began; pass --allow-changes to apply "
+        "it anyway\n"
+    )
