@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sagym.config import is_baseline as is_baseline  # re-exported: one rule, light to import
 from sagym.envs.behaviours import BEHAVIOUR_NAMES, N_BEHAVIOURS
 from sagym.envs.simulation import Simulation
 from sagym.rewards import Reward, make_reward
@@ -173,10 +174,6 @@ def baselines_for(env: str) -> tuple[str, ...]:
     product = env_product(env)
     heuristic = ("heuristic",) if product.supportive_cycle else ()
     return ("random", *heuristic, "greedy", *(f"fixed:{a}" for a in product.action_names))
-
-
-def is_baseline(algo: str) -> bool:
-    return algo in ("random", "heuristic") or algo.startswith(("fixed:", "greedy"))
 
 
 def make_baseline(

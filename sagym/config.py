@@ -68,7 +68,7 @@ ENV_KWARG_SUGAR = ("horizon", "population", "user_overrides")
 
 
 def is_baseline(algo: str) -> bool:
-    """A scripted baseline's name (no training); the same rule as ``sagym.agents.baselines``."""
+    """A scripted baseline's name (no training); ``sagym.agents.baselines`` re-exports it."""
     return algo in ("random", "heuristic") or algo.startswith(("fixed:", "greedy"))
 
 
