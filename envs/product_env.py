@@ -132,8 +132,8 @@ class ProductEnv(gym.Env[NDArray[np.float32], np.int64]):
         return (
             self.core.observe()[0],
             reward.item(0),
-            bool(terminated[0]),
-            bool(truncated[0]),
+            terminated.item(0),
+            truncated.item(0),
             info,
         )
 

@@ -407,11 +407,12 @@ def info_for_user(
 ) -> dict[str, Any]:
     """The single-environment ``info`` dict of user ``i`` (reward components read lazily)."""
     wellbeing, twin_wellbeing = sig.wellbeing.item(i), sig.twin_wellbeing.item(i)
+    model = core.model
     return {
-        "day": int(core.model.state.day[i]) if core.model is not None else 0,
-        "persona": core.persona_labels[int(core.persona[i])],
-        "action_name": core.action_names[int(sig.action[i])],
-        "present": bool(sig.present[i]),
+        "day": model.state.day.item(i) if model is not None else 0,
+        "persona": core.persona_labels[model.persona.item(i)] if model is not None else "",
+        "action_name": core.action_names[sig.action.item(i)],
+        "present": sig.present.item(i),
         "session_time": sig.session_time.item(i),
         "rating": sig.rating.item(i),
         "wellbeing": wellbeing,
@@ -427,7 +428,7 @@ def info_for_user(
         "needs_frus": sig.need_frus[i].copy(),
         "induced_shift": sig.induced_shift.item(i),
         "drift_from_initial": sig.drift_from_initial.item(i),
-        "violation": bool(sig.violation[i]),
-        "churned": bool(sig.churned[i]),
+        "violation": sig.violation.item(i),
+        "churned": sig.churned.item(i),
         "reward_components": UserComponents(components, i),
     }
