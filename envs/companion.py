@@ -34,7 +34,7 @@ class Companion(SessionProduct):
     def show(
         self, actions: NDArray[np.int64], model: UserModel
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        return ACTIONS.effects[actions], one_hot(actions, ACTIONS.n)
+        return ACTIONS.effects.take(actions, axis=0), one_hot(actions, ACTIONS.n)
 
 
 class CompanionEnv(ProductEnv):

@@ -43,12 +43,19 @@ INFO_SIGNALS = (
 )
 
 
+# Python's and numpy's integer types (``Discrete.sample()`` gives np.int64); bool is excluded.
+_PLAIN_INTS = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32,
+                         np.uint16, np.uint8})  # fmt: skip
+
+
 def check_action(action: Any, n_actions: int) -> int:
     """One action as an int, or a ValueError naming it and the allowed range.
 
     Python and numpy integers and 0-d integer arrays are accepted; floats, booleans, negative or
     out-of-range values are not.
     """
+    if type(action) in _PLAIN_INTS and 0 <= action < n_actions:  # the usual case, cheaply
+        return int(action)
     arr = np.asarray(action)
     if arr.ndim != 0 or arr.dtype.kind not in "iu" or not 0 <= int(arr) < n_actions:
         raise ValueError(f"action must be an integer in [0, {n_actions - 1}]; got {action!r}")
@@ -89,6 +96,10 @@ class ProductEnv(gym.Env[NDArray[np.float32], np.int64]):
         self.action_space = spaces.Discrete(self.core.n_actions)
         self.observation_space = spaces.Box(0.0, 1.0, (self.core.obs_dim,), dtype=np.float32)
         self._last_info: dict[str, Any] = {}
+        # One read-only (1,) array per action, passed to the simulation without allocating.
+        self._actions = [np.full(1, a, dtype=np.int64) for a in range(self.core.n_actions)]
+        for arr in self._actions:
+            arr.setflags(write=False)
         self._base_key: NDArray[np.uint64] | None = None
         self._episode = 0
 
@@ -115,16 +126,14 @@ class ProductEnv(gym.Env[NDArray[np.float32], np.int64]):
         a = check_action(action, self.core.n_actions)
         if self.core.model is None:
             raise RuntimeError("call reset() before step()")
-        sig, reward, terminated, truncated, components = self.core.step(
-            np.array([a], dtype=np.int64)
-        )
+        sig, reward, terminated, truncated, components = self.core.advance(self._actions[a])
         info = info_for_user(self.core, sig, components, 0)
         self._last_info = info
         return (
             self.core.observe()[0],
-            float(reward[0]),
-            bool(terminated[0]),
-            bool(truncated[0]),
+            reward.item(0),
+            terminated.item(0),
+            truncated.item(0),
             info,
         )
 

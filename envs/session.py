@@ -38,10 +38,16 @@ def session_features(action_names: tuple[str, ...]) -> tuple[str, ...]:
     return (*COMMON_FEATURES, *(f"last_action_{name}" for name in action_names))
 
 
-def _kernel() -> ModuleType:
-    from sagym.envs import session_kernel
+_KERNEL: ModuleType | None = None
 
-    return session_kernel
+
+def _kernel() -> ModuleType:
+    global _KERNEL
+    if _KERNEL is None:
+        from sagym.envs import session_kernel
+
+        _KERNEL = session_kernel
+    return _KERNEL
 
 
 class SessionProduct(Product):

@@ -156,6 +156,8 @@ class Simulation:
         self.obs_dim = len(self.features)
         self.model: UserModel | None = None
         self._all_rows = np.arange(self.n_users, dtype=np.int64)
+        self.persona_labels: tuple[str, ...] = self.population.persona_names
+        self._persona_array = np.array(self.persona_labels, dtype=object)
 
     def feature_index(self, name: str) -> int:
         """The column of an observation feature, by name."""
@@ -188,8 +190,7 @@ class Simulation:
 
     def persona_names(self) -> NDArray[np.object_]:
         """The persona label of every user, as an object array."""
-        labels = np.array(self.population.persona_names, dtype=object)
-        out: NDArray[np.object_] = labels[self.persona]
+        out: NDArray[np.object_] = self._persona_array[self.persona]
         return out
 
     # ----------------------------------------------------------------------------- observing
@@ -223,14 +224,20 @@ class Simulation:
     ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
         """One day for every user: signals, reward, terminated, truncated, reward components."""
         assert self.model is not None, "call reset() first"
-        a = check_actions(actions, self.n_actions, self.n_users)
+        return self.advance(check_actions(actions, self.n_actions, self.n_users))
+
+    def advance(
+        self, a: NDArray[np.int64]
+    ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
+        """:meth:`step` for actions already checked: ``(n_users,)`` int64 in range."""
+        assert self.model is not None, "call reset() first"
         effects, exposure = self.product.show(a, self.model)
         sig = self.model.day(effects, exposure, a)
         reward = _as_floats(self.reward(sig))
         components = RewardComponents(self.components, sig)
         self.product.remember(a, sig)
         terminated = sig.churned.copy()
-        truncated = (self.model.state.day >= self.horizon) & ~terminated
+        truncated = np.greater(self.model.state.day >= self.horizon, terminated)  # and not
         return sig, reward, terminated, truncated, components
 
 
@@ -289,31 +296,139 @@ def base_keys(seeds: list[int | None] | int | None, n: int) -> NDArray[np.uint64
     )
 
 
+class UserComponents(dict[str, Any]):
+    """One user's ``info["reward_components"]``: a plain ``dict`` of floats, filled on first read.
+
+    The single environment reports every registered reward's value each step; computing ten
+    rewards on one user's signals costs more than the day's simulation (numpy's per-call overhead
+    on one-element arrays), and most callers never read them. This dict computes them when any of
+    its contents is first looked at (reading, iterating, comparing, copying, pickling, ``json``),
+    so it reads as the eager dict did (and a copy or pickle of it is a plain ``dict``). Until then
+    its keys hold ``None``: only C code that walks a dict's storage directly, bypassing its
+    methods, could see that.
+    """
+
+    __slots__ = ("_pending",)
+
+    def __init__(self, components: Mapping[str, FloatArray], index: int) -> None:
+        super().__init__(dict.fromkeys(components))  # keys now (json reads the size first)
+        self._pending: tuple[Mapping[str, FloatArray], int] | None = (components, index)
+
+    def _fill(self) -> UserComponents:
+        if self._pending is not None:
+            components, i = self._pending
+            self._pending = None
+            dict.update(self, {k: float(v[i]) for k, v in components.items()})
+        return self
+
+    def __getitem__(self, key: str) -> float:
+        return dict.__getitem__(self._fill(), key)
+
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self._fill())
+
+    def __len__(self) -> int:
+        return dict.__len__(self._fill())
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self._fill(), key)
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(self._fill(), _filled(other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self._fill())
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, float]]]:
+        return dict, (dict(self._fill()),)
+
+    def __or__(self, other: Any) -> Any:
+        return dict.__or__(self._fill(), _filled(other))
+
+    def __ror__(self, other: Any) -> Any:
+        return dict.__ror__(self._fill(), _filled(other))
+
+    def __ior__(self, other: Any) -> UserComponents:  # type: ignore[override]
+        dict.update(self._fill(), _filled(other))
+        return self
+
+    def __reversed__(self) -> Iterator[str]:
+        return dict.__reversed__(self._fill())
+
+    def __setitem__(self, key: str, value: float) -> None:
+        dict.__setitem__(self._fill(), key, value)
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self._fill(), key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self._fill(), key, default)
+
+    def keys(self) -> Any:
+        return dict.keys(self._fill())
+
+    def values(self) -> Any:
+        return dict.values(self._fill())
+
+    def items(self) -> Any:
+        return dict.items(self._fill())
+
+    def copy(self) -> dict[str, float]:
+        return dict(self._fill())
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return dict.pop(self._fill(), key, *default)
+
+    def popitem(self) -> tuple[str, float]:
+        return dict.popitem(self._fill())
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return dict.setdefault(self._fill(), key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        dict.update(self._fill(), *args, **kwargs)
+
+    def clear(self) -> None:
+        self._pending = None
+        dict.clear(self)
+
+
+def _filled(value: Any) -> Any:
+    return value._fill() if isinstance(value, UserComponents) else value
+
+
 def info_for_user(
     core: Simulation, sig: DaySignals, components: Mapping[str, FloatArray], i: int
 ) -> dict[str, Any]:
-    """The single-environment ``info`` dict of user ``i``."""
+    """The single-environment ``info`` dict of user ``i`` (reward components read lazily)."""
+    wellbeing, twin_wellbeing = sig.wellbeing.item(i), sig.twin_wellbeing.item(i)
+    model = core.model
     return {
-        "day": int(core.model.state.day[i]) if core.model is not None else 0,
-        "persona": core.population.persona_names[int(core.persona[i])],
-        "action_name": core.action_names[int(sig.action[i])],
-        "present": bool(sig.present[i]),
-        "session_time": float(sig.session_time[i]),
-        "rating": float(sig.rating[i]),
-        "wellbeing": float(sig.wellbeing[i]),
-        "twin_wellbeing": float(sig.twin_wellbeing[i]),
-        "wellbeing_vs_twin": float(sig.wellbeing[i] - sig.twin_wellbeing[i]),
-        "human_connection": float(sig.human_connection[i]),
-        "twin_human_connection": float(sig.twin_human_connection[i]),
-        "dependence": float(sig.dependence[i]),
-        "attachment": float(sig.attachment[i]),
-        "loneliness": float(sig.loneliness[i]),
-        "skill": float(sig.skill[i]),
+        "day": model.state.day.item(i) if model is not None else 0,
+        "persona": core.persona_labels[model.persona.item(i)] if model is not None else "",
+        "action_name": core.action_names[sig.action.item(i)],
+        "present": sig.present.item(i),
+        "session_time": sig.session_time.item(i),
+        "rating": sig.rating.item(i),
+        "wellbeing": wellbeing,
+        "twin_wellbeing": twin_wellbeing,
+        "wellbeing_vs_twin": wellbeing - twin_wellbeing,
+        "human_connection": sig.human_connection.item(i),
+        "twin_human_connection": sig.twin_human_connection.item(i),
+        "dependence": sig.dependence.item(i),
+        "attachment": sig.attachment.item(i),
+        "loneliness": sig.loneliness.item(i),
+        "skill": sig.skill.item(i),
         "needs_sat": sig.need_sat[i].copy(),
         "needs_frus": sig.need_frus[i].copy(),
-        "induced_shift": float(sig.induced_shift[i]),
-        "drift_from_initial": float(sig.drift_from_initial[i]),
-        "violation": bool(sig.violation[i]),
-        "churned": bool(sig.churned[i]),
-        "reward_components": {k: float(v[i]) for k, v in components.items()},
+        "induced_shift": sig.induced_shift.item(i),
+        "drift_from_initial": sig.drift_from_initial.item(i),
+        "violation": sig.violation.item(i),
+        "churned": sig.churned.item(i),
+        "reward_components": UserComponents(components, i),
     }

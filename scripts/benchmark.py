@@ -26,7 +26,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -46,7 +45,8 @@ from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnvWrapper,
 )
 
-import sagym  # registers sagym/Companion-v0
+import sagym  # noqa: F401  (registers the sagym environments)
+from sagym import benchmark as bench
 from sagym.agents.vec_env import BatchedVecEnv
 from sagym.io import atomic_write_json
 
@@ -115,192 +115,63 @@ QUICK = Settings(
 
 
 # ------------------------------------------------------------------------------------ machine
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
 def machine_info() -> dict[str, Any]:
-    """Where the figures were taken: platform, CPU, cores and library versions."""
+    """:func:`sagym.benchmark.machine_info` plus the training libraries' versions."""
     import stable_baselines3
     import torch
 
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count() or 1
     return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_model": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "usable_cores": usable,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
+        **bench.machine_info(),
         "torch": torch.__version__,
         "torch_default_threads": torch.get_num_threads(),
         "stable_baselines3": stable_baselines3.__version__,
-        "gymnasium": gym.__version__,
-        "sagym": sagym.__version__,
     }
 
 
-class CpuMeter:
-    """CPU seconds used by *other* processes while a phase ran: a contention check.
-
-    All busy CPU time of the machine (``/proc/stat``) minus this process's own (and its finished
-    children's, e.g. the grid's workers). Zero where ``/proc/stat`` is missing.
-    """
-
-    def __init__(self) -> None:
-        self._busy = self._machine_busy()
-        self._own = self._own_cpu()
-        self._wall = time.perf_counter()
-
-    @staticmethod
-    def _machine_busy() -> float:
-        try:
-            fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-        except (OSError, IndexError):
-            return 0.0
-        ticks = [int(x) for x in fields[:8]]
-        idle = ticks[3] + ticks[4]  # idle + iowait
-        return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _own_cpu() -> float:
-        t = os.times()
-        return t.user + t.system + t.children_user + t.children_system
-
-    def read(self) -> dict[str, float]:
-        """Other processes' CPU seconds since the meter started, and their share of all cores."""
-        wall = time.perf_counter() - self._wall
-        busy = self._machine_busy() - self._busy
-        own = self._own_cpu() - self._own
-        other = max(0.0, busy - own) if busy > 0 else 0.0
-        cores = os.cpu_count() or 1
-        return {"seconds": wall, "other_cpu_s": other, "other_share": other / (wall * cores)}
-
-
-# ----------------------------------------------------------------------------- single env
-ROUNDS = 5  # each measurement is split into rounds; the best round is reported
-
-
-def timed_rounds(step: Callable[[], int], seconds: float, warmup: float) -> dict[str, Any]:
-    """Call ``step`` (which returns the work it did) for ``warmup`` s, then ``ROUNDS`` rounds.
-
-    Returns the work and time of all rounds and the best round's rate: on a shared machine other
-    processes only ever slow a round down, so the fastest round is the closest to the
-    uncontended speed (the ``timeit`` convention).
-    """
-
-    def run(budget: float) -> tuple[int, float]:
-        work = 0
-        start = time.perf_counter()
-        deadline = start + budget
-        while True:
-            work += step()
-            now = time.perf_counter()
-            if now >= deadline:
-                return work, now - start
-
-    run(warmup)
-    rounds = [run(seconds / ROUNDS) for _ in range(ROUNDS)]
-    rates = [work / elapsed for work, elapsed in rounds]
-    return {
-        "work": sum(work for work, _ in rounds),
-        "seconds": sum(elapsed for _, elapsed in rounds),
-        "rate": max(rates),
-        "round_rates": rates,
-    }
-
-
-def single_env_rate(env_id: str, seconds: float, warmup: float, seed: int = 0) -> dict[str, Any]:
-    """Steps/s of one ``gym.make`` environment under seeded random actions."""
+# ----------------------------------------------------------------- single and vector envs
+def single_rate(env_id: str, seed: int = 0) -> tuple[Any, bench.Rate]:
+    """A ``gym.make`` env and its steps/s measurement (:func:`sagym.benchmark.benchmark_step`)."""
     env = gym.make(env_id)
-    n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
-    actions: list[int] = np.random.default_rng(seed).integers(0, n_actions, 8192).tolist()
-    env.reset(seed=seed)
-    counter = {"steps": 0, "episodes": 0}
+    return env, lambda seconds: bench.benchmark_step(env, seconds, seed)
 
-    def step() -> int:
-        _, _, terminated, truncated, _ = env.step(actions[counter["steps"] % len(actions)])
-        counter["steps"] += 1
-        if terminated or truncated:
-            env.reset()
-            counter["episodes"] += 1
-        return 1
 
-    timing = timed_rounds(step, seconds, warmup)
-    env.close()
-    return {
-        "env": env_id,
-        "steps": timing["work"],
-        "episodes_incl_warmup": counter["episodes"],
-        "seconds": timing["seconds"],
-        "steps_per_s": timing["rate"],
-        "round_steps_per_s": timing["round_rates"],
-    }
+def vector_rate(envs: Any, seed: int = 0) -> bench.Rate:
+    return lambda seconds: bench.benchmark_vector_step(envs, seconds, seed)
 
 
 def bench_single(settings: Settings) -> dict[str, Any]:
-    companion = single_env_rate(COMPANION_ID, settings.single_seconds, settings.warmup_seconds)
-    cartpole = single_env_rate(CARTPOLE_ID, settings.single_seconds, settings.warmup_seconds)
-    feed = single_env_rate(FEED_ID, settings.single_seconds, settings.warmup_seconds)
-    return {
-        "companion": companion,
-        "cartpole": cartpole,
-        "feed": feed,
-        "ratio": companion["steps_per_s"] / cartpole["steps_per_s"],
-        "feed_slowdown": companion["steps_per_s"] / feed["steps_per_s"],
+    """Steps/s of Companion, CartPole and Feed as one ``gym.make`` env each, interleaved."""
+    envs, rates = {}, {}
+    for key, env_id in (("companion", COMPANION_ID), ("cartpole", CARTPOLE_ID), ("feed", FEED_ID)):
+        envs[key], rates[key] = single_rate(env_id)
+    best = bench.interleaved_best(rates, settings.single_seconds, warmup=settings.warmup_seconds)
+    for env in envs.values():
+        env.close()
+    out: dict[str, Any] = {
+        key: {"env": envs[key].spec.id, "steps_per_s": r["best"], "round_steps_per_s": r["rounds"]}
+        for key, r in best.items()
     }
-
-
-# ----------------------------------------------------------------------------- vector env
-def vector_rate(
-    make: Callable[[], Any], n_actions: int, seconds: float, warmup: float, seed: int = 0
-) -> dict[str, Any]:
-    """User-steps/s of a Gymnasium vector env under actions drawn in advance."""
-    env = make()
-    n = int(env.num_envs)
-    rows = max(16, min(256, 65_536 // n))
-    actions = np.random.default_rng(seed).integers(0, n_actions, size=(rows, n), dtype=np.int64)
-    env.reset(seed=seed)
-    counter = {"steps": 0}
-
-    def step() -> int:
-        env.step(actions[counter["steps"] % rows])
-        counter["steps"] += 1
-        return n
-
-    timing = timed_rounds(step, seconds, warmup)
-    kind = f"{type(env).__module__}.{type(env).__qualname__}"
-    env.close()
-    return {
-        "class": kind,
-        "batch_steps": timing["work"] // n,
-        "seconds": timing["seconds"],
-        "user_steps_per_s": timing["rate"],
-        "round_user_steps_per_s": timing["round_rates"],
-        "us_per_batch_step": n / timing["rate"] * 1e6,
-    }
+    comp = out["companion"]["steps_per_s"]
+    out["ratio"] = bench.ratio(comp, out["cartpole"]["steps_per_s"])
+    out["feed_ratio"] = bench.ratio(out["feed"]["steps_per_s"], out["cartpole"]["steps_per_s"])
+    out["feed_slowdown"] = bench.ratio(comp, out["feed"]["steps_per_s"])
+    return out
 
 
 class UserModelOnly:
-    """The bare batched user model (``UserModel.step``) behind the vector-env calls used above.
+    """The bare batched user model (``UserModel.step``) behind a vector env's ``reset``/``step``.
 
     Measures the simulator itself, without the Gymnasium-facing work of the vector env
-    (observations, every reward component, info arrays, autoreset).
+    (observations, info arrays, autoreset).
     """
 
     def __init__(self, num_envs: int) -> None:
+        from gymnasium import spaces
+
+        from sagym.envs.behaviours import ACTIONS
+
         self.num_envs = num_envs
+        self.single_action_space = spaces.Discrete(ACTIONS.n)
         self.model: Any = None
 
     def reset(self, seed: int | None = None) -> None:
@@ -320,45 +191,37 @@ class UserModelOnly:
 
 
 def bench_vector(settings: Settings) -> list[dict[str, Any]]:
-    out = []
+    """User-steps/s of the vector envs at each N, interleaved with ``CartPoleVectorEnv``."""
+    rows = []
     for n in settings.vector_sizes:
-        companion = vector_rate(
-            lambda n=n: gym.make_vec(COMPANION_ID, num_envs=n),  # type: ignore[misc]
-            8,
+        envs: dict[str, Any] = {
+            "companion": gym.make_vec(COMPANION_ID, num_envs=n),
+            "cartpole": CartPoleVectorEnv(num_envs=n),
+            "user_model": UserModelOnly(n),
+            "feed": gym.make_vec(FEED_ID, num_envs=n),
+        }
+        best = bench.interleaved_best(
+            {key: vector_rate(env) for key, env in envs.items()},
             settings.vector_seconds,
-            settings.warmup_seconds,
+            warmup=settings.warmup_seconds,
         )
-        cartpole = vector_rate(
-            lambda n=n: CartPoleVectorEnv(num_envs=n),  # type: ignore[misc]
-            2,
-            settings.vector_seconds,
-            settings.warmup_seconds,
-        )
-        model = vector_rate(
-            lambda n=n: UserModelOnly(n),  # type: ignore[misc]
-            8,
-            settings.vector_seconds,
-            settings.warmup_seconds,
-        )
-        feed = vector_rate(
-            lambda n=n: gym.make_vec(FEED_ID, num_envs=n),  # type: ignore[misc]
-            6,
-            settings.vector_seconds,
-            settings.warmup_seconds,
-        )
-        out.append(
-            {
-                "num_envs": n,
-                "companion": companion,
-                "cartpole": cartpole,
-                "user_model": model,
-                "feed": feed,
-                "ratio": companion["user_steps_per_s"] / cartpole["user_steps_per_s"],
-                "feed_slowdown": companion["user_steps_per_s"] / feed["user_steps_per_s"],
-                "model_ratio": model["user_steps_per_s"] / cartpole["user_steps_per_s"],
+        row: dict[str, Any] = {"num_envs": n}
+        for key, env in envs.items():
+            rate = best[key]["best"]
+            row[key] = {
+                "class": f"{type(env).__module__}.{type(env).__qualname__}",
+                "user_steps_per_s": rate,
+                "round_user_steps_per_s": best[key]["rounds"],
+                "us_per_batch_step": n / rate * 1e6,
             }
-        )
-    return out
+            env.close()
+        cartpole = row["cartpole"]["user_steps_per_s"]
+        comp = row["companion"]["user_steps_per_s"]
+        row["ratio"] = bench.ratio(comp, cartpole)
+        row["model_ratio"] = bench.ratio(row["user_model"]["user_steps_per_s"], cartpole)
+        row["feed_slowdown"] = bench.ratio(comp, row["feed"]["user_steps_per_s"])
+        rows.append(row)
+    return rows
 
 
 # ------------------------------------------------------------------------------- SB3 PPO
@@ -727,7 +590,7 @@ def report_text(results: dict[str, Any]) -> str:
                 [
                     FEED_ID,
                     rate(single["feed"]["steps_per_s"]),
-                    f"{single['feed']['steps_per_s'] / single['cartpole']['steps_per_s']:.3f}",
+                    f"{single['feed_ratio']:.3f}",
                 ],
             ],
         ),
@@ -866,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def phase(name: str, run: Callable[[], Any]) -> Any:
         print(f"[{time.perf_counter() - started:6.1f} s] {name}", flush=True)
-        meter = CpuMeter()
+        meter = bench.CpuMeter()
         value = run()
         contention[name] = meter.read()
         return value

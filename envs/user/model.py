@@ -198,10 +198,16 @@ def config_vector(config: ModelConfig) -> FloatArray:
     return np.array([float(getattr(config, name)) for name in CONFIG_ROWS])
 
 
+_EYES: dict[int, FloatArray] = {}
+
+
 def one_hot(actions: NDArray[np.int64], k: int) -> FloatArray:
     """The exposure of users shown one row each: ``(n, k)`` one-hot rows."""
-    out = np.zeros((actions.shape[0], k))
-    out[np.arange(actions.shape[0]), actions] = 1.0
+    eye = _EYES.get(k)
+    if eye is None:
+        eye = _EYES[k] = np.eye(k)
+        eye.setflags(write=False)
+    out: FloatArray = eye.take(actions, axis=0)  # rows of the identity (a fresh array)
     return out
 
 
@@ -238,7 +244,9 @@ class UserModel:
         self.state = initial_state(params, prefs0, self.config)
         self.persona = np.zeros(self.n_users, dtype=np.int64)
         self.cfg = config_vector(self.config)
-        self._sampler: tuple[Population, FloatArray, NDArray[np.bool_], FloatArray] | None = None
+        self._sampler: (
+            tuple[Population, FloatArray, FloatArray, NDArray[np.bool_], FloatArray] | None
+        ) = None
 
     @classmethod
     def sample(
@@ -264,7 +272,13 @@ class UserModel:
         value = np.array([float((overrides or {}).get(name, 0.0)) for name in PARAM_NAMES])
         if overrides:
             UserParams.uniform_defaults(1).with_overrides(overrides)  # names and ranges
-        model._sampler = (population, value, mask, population.log_preferences(actions.names))
+        model._sampler = (
+            population,
+            population.cumulative_weights(),
+            value,
+            mask,
+            population.log_preferences(actions.names),
+        )
         model.resample(np.arange(n), keys)
         return model
 
@@ -272,12 +286,12 @@ class UserModel:
         """Replace the users at ``index`` by new users of the same population (autoreset)."""
         if self._sampler is None:
             raise RuntimeError("resample() needs a model built by UserModel.sample()")
-        population, value, mask, log_prefs = self._sampler
+        population, cumulative, value, mask, log_prefs = self._sampler
         t = population.table
         s = self.state
         kernel().sample_users(
             np.ascontiguousarray(index, dtype=np.int64), np.asarray(keys, dtype=np.uint64),
-            population.cumulative_weights(), t.centres, t.spreads, t.low, t.high, log_prefs,
+            cumulative, t.centres, t.spreads, t.low, t.high, log_prefs,
             mask, value, SAMPLING_COUNTERS, CONSTANTS,
             self.param_matrix, self.persona, self.keys,
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
@@ -304,7 +318,7 @@ class UserModel:
                 per user (one-hot for one row shown).
             action: ``(n,)`` the product's action per user, reported in the signals.
         """
-        n = self.n_users
+        n = self.keys.shape[0]
         eff = np.ascontiguousarray(effects, dtype=np.float64)
         exp = np.ascontiguousarray(exposure, dtype=np.float64)
         if eff.shape != (n, N_EFFECTS):
@@ -323,16 +337,23 @@ class UserModel:
 
 
 _BOOL_OUTPUTS = ("present", "violation", "churned")
+_BOOL_ROWS = np.array([OUT_ROWS.index(name) for name in _BOOL_OUTPUTS])
+_OUTPUT_FIELDS = (*OUT_ROWS, *_BOOL_OUTPUTS, *OUT_NEED_ROWS)  # flags replace their float rows
 
 
 def signals_from(action: NDArray[np.int64], out: FloatArray, needs: FloatArray) -> DaySignals:
-    """The day's :class:`DaySignals` from the kernel's named output rows."""
-    fields: dict[str, Any] = {"action": action}
-    for j, name in enumerate(OUT_ROWS):
-        fields[name] = out[j] > 0.5 if name in _BOOL_OUTPUTS else out[j]
-    for j, name in enumerate(OUT_NEED_ROWS):
-        fields[name] = needs[j]
-    return DaySignals(**fields)
+    """The day's :class:`DaySignals` from the kernel's named output rows.
+
+    Called once per simulated day, also for a single user, where building 25 fields through the
+    frozen dataclass's ``__init__`` cost more than the day's kernel: the instance's fields are set
+    directly (a test checks that every dataclass field is set).
+    """
+    flags = out.take(_BOOL_ROWS, axis=0) > 0.5
+    fields: dict[str, Any] = dict(zip(_OUTPUT_FIELDS, (*out, *flags, *needs), strict=True))
+    fields["action"] = action
+    sig: DaySignals = object.__new__(DaySignals)
+    object.__setattr__(sig, "__dict__", fields)
+    return sig
 
 
 __all__ = [

@@ -1,0 +1,96 @@
+"""The hot path's shortcuts give exactly what the plain code would: signals, info, components."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import pickle
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import sagym  # noqa: F401  (registers the environments)
+from sagym.envs.simulation import UserComponents
+from sagym.envs.user.layout import OUT_NEED_ROWS, OUT_ROWS
+from sagym.envs.user.model import signals_from
+from sagym.rewards import component_rewards
+from sagym.signals import DaySignals
+
+
+def test_signals_from_sets_every_field_as_the_dataclass_would() -> None:
+    rng = np.random.default_rng(0)
+    out = rng.random((len(OUT_ROWS), 5))
+    out[OUT_ROWS.index("present")] = [1.0, 0.0, 1.0, 1.0, 0.0]
+    needs = rng.random((len(OUT_NEED_ROWS), 5, 3))
+    action = np.arange(5, dtype=np.int64)
+    sig = signals_from(action, out, needs)
+    names = [f.name for f in dataclasses.fields(DaySignals)]
+    assert sorted(vars(sig)) == sorted(names)
+    expected = DaySignals(**{name: getattr(sig, name) for name in names})
+    assert sig.present.dtype == bool and sig.present.tolist() == [True, False, True, True, False]
+    for name in names:
+        assert np.array_equal(getattr(sig, name), getattr(expected, name)), name
+    assert sig.select([1, 3]).n_users == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sig.rating = out[0]  # type: ignore[misc]
+
+
+def _step_infos(n: int) -> list[dict]:
+    env = gym.make("sagym/Companion-v0", horizon=30)
+    env.reset(seed=3)
+    return [env.step(k % 8)[4] for k in range(n)]
+
+
+def test_user_components_are_the_eager_dict_of_every_reward() -> None:
+    env = gym.make("sagym/Companion-v0").unwrapped
+    env.reset(seed=1)
+    core = env.core
+    sig, _, _, _, components = core.advance(np.array([5], dtype=np.int64))
+    lazy = UserComponents(components, 0)
+    eager = {name: float(reward(sig)[0]) for name, reward in core.components.items()}
+    assert eager == UserComponents(components, 0)  # unfilled, on the right of a plain dict
+    assert UserComponents(components, 0) == eager
+    assert UserComponents(components, 0) != {**eager, "engagement": -1.0}
+    assert list(lazy) == list(eager) and len(lazy) == len(eager) == len(core.components) >= 10
+    assert lazy["need_support"] == eager["need_support"] and "wellbeing" in lazy
+    assert lazy.get("nope", -1.0) == -1.0
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda c: dict(c),
+        lambda c: {**c},
+        lambda c: copy.copy(c),
+        lambda c: copy.deepcopy(c),
+        lambda c: pickle.loads(pickle.dumps(c)),
+        lambda c: json.loads(json.dumps(c)),
+        lambda c: dict(c.items()),
+        lambda c: dict(zip(c.keys(), c.values(), strict=True)),
+        lambda c: c.copy(),
+    ],
+)
+def test_user_components_read_every_way_give_the_same_plain_dict(read) -> None:  # type: ignore[no-untyped-def]
+    lazy, fresh = _step_infos(3)[2]["reward_components"], _step_infos(3)[2]["reward_components"]
+    got = read(lazy)
+    assert type(got) is dict and got == dict(fresh.items())
+    assert all(isinstance(v, float) for v in got.values())
+
+
+def test_sync_vector_env_batches_the_lazy_components_like_a_dict() -> None:
+    sync = gym.make_vec("sagym/Companion-v0", num_envs=3, vectorization_mode="sync")
+    native = gym.make_vec("sagym/Companion-v0", num_envs=3, vectorization_mode="vector_entry_point")
+    sync.reset(seed=4)
+    native.reset(seed=4)
+    for a in ([0, 3, 5], [7, 1, 2]):
+        _, _, _, _, s_info = sync.step(np.array(a))
+        _, _, _, _, n_info = native.step(np.array(a))
+        assert isinstance(s_info["reward_components"], dict)
+        names = [k for k in s_info["reward_components"] if not k.startswith("_")]
+        assert len(names) == len(component_rewards()) >= 10
+        for name in names:
+            values = s_info["reward_components"][name]
+            assert isinstance(values, np.ndarray) and values.shape == (3,)
+            assert np.array_equal(values, n_info["reward_components"][name]), name
