@@ -65,6 +65,10 @@ class SimulationSpec:
             raise ParameterError(
                 f"horizon must be an integer in [1, 3650] days; got {self.horizon!r}"
             )
+        for name in ("observe_latent", "reward_components"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):  # "maybe" or 2 is not silently truthy
+                raise ParameterError(f"{name} must be true or false; got {value!r}")
 
 
 class Product:

@@ -172,6 +172,8 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      ["compare", "--experiment", "e.yaml"],
      "sagym compare: error: env_kwargs must hold JSON values (numbers, strings, booleans, lists, "
      "mappings); got {\"model_config\": \"datetime.date(2024, 1, 1)\"}"),
+    ("env kwarg flag not a boolean", {}, ["train", "--env-kw", "observe_latent=maybe"],
+     "sagym train: error: env_kwargs: observe_latent must be true or false; got 'maybe'"),
     ("mistyped flag", {}, ["train", "--stpes", "3"],
      "sagym: error: unrecognized arguments: --stpes 3 (did you mean '--steps'?)"),
 ]  # fmt: skip
