@@ -107,8 +107,8 @@ def test_report_plots_and_wandb_summary_are_written(
         jobs[info["display_name"]] = (info["job_type"], info.get("run_group"), records)
     summary_runs = [name for name, (job, _, _) in jobs.items() if job == "compare"]
     assert summary_runs == ["compare__first"]
-    groups = {group for job, group, _ in jobs.values() if job == "train"}
-    assert groups == {"engagement", "need_support", "random"}
+    groups = {group for _, group, _ in jobs.values()}
+    assert groups == {"first"}  # one group per comparison: its output folder's name
     _, _, records = jobs["compare__first"]
     logged = json.dumps([r for r in records if r.get("type") == "history"])
     assert "table-file" in logged and "image-file" in logged
