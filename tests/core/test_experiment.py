@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -112,26 +111,6 @@ def test_report_plots_and_wandb_summary_are_written(
     _, _, records = jobs["compare__first"]
     logged = json.dumps([r for r in records if r.get("type") == "history"])
     assert "table-file" in logged and "image-file" in logged
-
-
-@pytest.mark.slow
-def test_notebook_runs_on_a_results_folder(tiny_results: Path, tmp_path: Path) -> None:
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(str(ROOT / "notebooks" / "compare_rewards.ipynb"), as_version=4)
-    os.environ["SAGYM_RESULTS"] = str(tiny_results)
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
-    finally:
-        os.environ.pop("SAGYM_RESULTS", None)
-    outputs = "".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-    )
-    assert "6 runs, designs: ['engagement', 'need_support', 'random']" in outputs
-    assert "correlation across runs" in outputs
-    assert (tmp_path / "outcomes_nb.png").exists()
 
 
 def test_bad_grid_input_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
