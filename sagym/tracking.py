@@ -169,6 +169,51 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'sagym.tracking' has no attribute {name!r}")
 
 
+def daily_means(trajectories: Any) -> Any:
+    """Per design and day, the mean over users and seeds of each signal the report plots (all
+    personas together), beside the no-AI twin's: the data of ``trajectories.png``."""
+    from sagym.report import TRAJECTORY_PANELS
+
+    columns = [c for panel in TRAJECTORY_PANELS for c in panel[:2] if c in trajectories]
+    data = trajectories[trajectories["persona"] == "all"]
+    return data.groupby(["design", "day"], sort=False)[columns].mean().reset_index()
+
+
+def native_charts(results: Any, out: Path) -> dict[str, Any]:
+    """W&B tables and line plots of what the PNGs show, so the W&B UI can chart them: the
+    per-day trajectories (with the no-AI twin, drawn once) and the probability-of-improvement
+    matrix on final wellbeing."""
+    import pandas as pd
+    import wandb
+
+    from sagym.stats import improvement_matrix
+
+    charts: dict[str, Any] = {}
+    poi = improvement_matrix(results, "design", "wellbeing_final")
+    charts["improvement/wellbeing_final"] = wandb.Table(
+        dataframe=poi.rename_axis("design").reset_index()
+    )
+    path = Path(out) / "trajectories.csv"
+    if not path.exists():
+        return charts
+    daily = daily_means(pd.read_csv(path))
+    charts["trajectories/daily"] = wandb.Table(dataframe=daily)
+    designs = list(dict.fromkeys(daily["design"]))
+    for signal, twin in (("wellbeing", "twin_wellbeing"), ("human_connection", None)):
+        if signal not in daily:
+            continue
+        first = daily[daily["design"] == designs[0]]
+        ys = [daily[daily["design"] == d][signal].tolist() for d in designs]
+        keys = list(designs)
+        if twin and twin in daily and results["env"].nunique() == 1:  # one twin per env
+            ys.append(first[twin].tolist())
+            keys.append("no-AI twin")
+        charts[f"trajectories/{signal}"] = wandb.plot.line_series(
+            xs=first["day"].tolist(), ys=ys, keys=keys, title=f"{signal} by day", xname="day"
+        )
+    return charts
+
+
 def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | None:
     """One summary run per comparison: the results table, the statistics and the plots."""
     if config.wandb == "disabled":
@@ -201,6 +246,7 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
             {
                 "results": wandb.Table(dataframe=results),
                 "summary": wandb.Table(dataframe=summary),
+                **native_charts(results, out),
                 **{
                     name: wandb.Image(str(out / f"{name}.png"))
                     for name in ("outcomes", "trajectories", "personas")

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import sagym
 from sagym.cell_store import sagym_code_hash
 from sagym.cli import main as cli_main
 from sagym.config import CompareConfig, run_tags
-from sagym.tracking import git_commit
+from sagym.tracking import daily_means, git_commit
 
 TINY = [
     "compare", "--rewards", "engagement", "--baselines", "random", "--seeds", "1",
@@ -89,7 +90,19 @@ def test_two_comparisons_land_in_two_groups_with_tags_versions_and_curves(
         steps = [h["global_step"] for h in curve if "global_step" in h]
         assert steps == sorted(steps), "the x-axis steps backwards"
     assert runs_b["Companion-v0__engagement__ppo__0"][0]["config"]["update"]["horizon"] == 30
-    summary, _ = runs_b["compare__exp_b"]
+    summary, logged = runs_b["compare__exp_b"]
+    tables = {k.removesuffix("._type"): v for row in logged for k, v in row.items()}
+    assert tables["improvement/wellbeing_final"] == "table-file"
+    assert tables["trajectories/daily"] == "table-file"
+    assert "trajectories/wellbeing_table" in tables  # the line plot's data
+    daily = daily_means(pd.read_csv(second / "trajectories.csv"))
+    assert list(daily["design"].unique()) == ["engagement", "random"]
+    assert (daily["day"].min(), daily["day"].max(), len(daily)) == (1, 30, 2 * 30)
+    traj = pd.read_csv(second / "trajectories.csv")
+    day5 = traj[(traj["persona"] == "all") & (traj["design"] == "random") & (traj["day"] == 5)]
+    row = daily[(daily["design"] == "random") & (daily["day"] == 5)].iloc[0]
+    assert row["wellbeing"] == pytest.approx(day5["wellbeing"].mean())
+    assert row["twin_wellbeing"] == pytest.approx(day5["twin_wellbeing"].mean())
     assert summary["tags"][:3] == ["ablation", "h30", "comparison"]
     assert summary["config"]["update"]["experiment"] == "short-horizon"
 
