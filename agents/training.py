@@ -25,7 +25,7 @@ from sagym.agents import resume as resuming
 from sagym.agents.baselines import make_baseline
 from sagym.agents.factory import ALGOS, list_algos, make_algo, resolve_hyperparams
 from sagym.agents.vec_env import make_sb3_vec_env
-from sagym.config import TrainConfig, is_baseline, run_id
+from sagym.config import TrainConfig, design_label, is_baseline, run_id, run_tags
 from sagym.config_fields import ConfigError, did_you_mean, read_mapping
 from sagym.envs.lookup import simulation_spec
 from sagym.envs.simulation import SimulationSpec
@@ -141,7 +141,10 @@ def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False
         atomic_write_csv(run_dir / "trajectory.csv", evaluation.trajectory)
         atomic_write_json(run_dir / "outcomes.json", outcomes)
         if run is not None:
-            _log_final(run, config, outcomes, model_path, resolved)
+            # The model's own step count: SB3 trains whole rollouts, so --steps 20000 may train
+            # 24,576 steps, and the final point must not step back behind the last eval point.
+            steps = int(getattr(policy, "num_timesteps", 0) or 0) if model_path else 0
+            _log_final(run, steps, outcomes, model_path, resolved)
     except BaseException:
         if run is not None:
             run.finish(exit_code=1)  # staged, never published: the next attempt deletes it
@@ -197,14 +200,25 @@ class _Tracking:
         root = Path(config.wandb_dir or run_dir)
         run_id = wandb_staging.run_id_for(run_dir)
         stage = None if config.wandb == "disabled" else wandb_staging.begin(root, str(run_dir.name))
+        design, tags = _labels(config)
+        baseline = is_baseline(config.algo)
         run = init_run(
             mode=config.wandb,
             directory=stage or root,
             project=config.wandb_project,
+            entity=config.wandb_entity,
             name=run_dir.name,
-            group=config.wandb_group or config.reward,
-            tags=[config.env, config.algo, config.reward],
-            config=resolved,
+            group=config.wandb_group or design,
+            tags=tags,
+            # A baseline is trained on no reward: it is configured as itself, not as the
+            # placeholder reward its TrainConfig carries.
+            config={
+                **resolved,
+                "reward": None if baseline else config.reward,
+                "design": design,
+                "baseline": baseline,
+                "experiment": config.wandb_group or design,
+            },
             run_id=run_id,
             resume="allow" if plan else None,
         )
@@ -221,6 +235,16 @@ class _Tracking:
         self.run.finish()
         folder = wandb_staging.publish(self.root, self.stage, self.run_id)
         return str(folder) if folder else None
+
+
+def _labels(config: TrainConfig) -> tuple[str, list[str]]:
+    """The run's design label and W&B tags. A comparison's cell carries its design (which may be
+    env- or algo-qualified) as a ``design:`` tag; a lone run is labelled by its reward, or the
+    baseline's name."""
+    given = [t.removeprefix("design:") for t in config.wandb_tags if t.startswith("design:")]
+    design = given[0] if given else design_label(config.reward, config.algo, [config.algo])
+    tags = run_tags(config.wandb_tags, design, config.env, config.algo, config.seed)
+    return design, tags
 
 
 def _resolved(config: TrainConfig) -> dict[str, Any]:
@@ -256,7 +280,7 @@ def _policy(
 
 def _log_final(
     run: Any,
-    config: TrainConfig,
+    steps: int,
     outcomes: dict[str, float],
     model_path: Path | None,
     resolved: dict[str, Any],
@@ -264,7 +288,7 @@ def _log_final(
     run.log(
         {
             **{f"outcome/{k}": v for k, v in scalars(outcomes).items()},
-            "global_step": float(config.steps),
+            "global_step": float(steps),
         }
     )
     run.summary.update({f"final/{k}": v for k, v in scalars(outcomes).items()})

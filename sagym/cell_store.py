@@ -36,7 +36,10 @@ MANIFEST = "cell.json"
 CELL_FILES = ("config.json", "outcomes.json", "trajectory.csv", "model.zip")
 SB3_ENTRIES = frozenset({"data", "policy.pth", "_stable_baselines3_version"})
 # Settings that change where or how a cell is reported, never its numbers.
-_VOLATILE = ("progress", "wandb", "wandb_dir", "wandb_project", "out")
+_VOLATILE = (
+    "progress", "wandb", "wandb_dir", "wandb_project", "wandb_group", "wandb_entity",
+    "wandb_tags", "out",
+)  # fmt: skip
 # sagym sources whose edits can change a cell's numbers (relative to the repository root).
 _CODE_PACKAGES = ("sagym.envs", "sagym.rewards", "sagym.agents")
 _CODE_MODULES = ("sagym.outcomes", "sagym.signals", "sagym.io")

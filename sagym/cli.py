@@ -27,14 +27,25 @@ def _envs(_: argparse.Namespace) -> int:
 
 
 def _rewards(_: argparse.Namespace) -> int:
+    """Every registered reward with its whole description, wrapped under the description column
+    (a first-sentence cut would stop at "et al.")."""
+    import shutil
+    import textwrap
+
     from sagym.rewards import component_rewards, list_rewards
 
     rewards = component_rewards()
+    width = max(shutil.get_terminal_size((100, 24)).columns, 60)
     for kind in ("design", "term"):
         print(f"{kind}s:")
         for name in list_rewards(kind):
-            doc = rewards[name].doc if name in rewards else ""
-            print(f"  {name:22s} {doc.split('. ')[0]}")
+            doc = " ".join((rewards[name].doc if name in rewards else "").split())
+            head = f"  {name:22s} "
+            lines = textwrap.wrap(
+                doc, width=width, initial_indent=head, subsequent_indent=" " * len(head),
+                break_on_hyphens=False, break_long_words=False,
+            )  # fmt: skip
+            print("\n".join(lines) if lines else head.rstrip())
     return 0
 
 

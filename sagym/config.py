@@ -182,7 +182,9 @@ class TrainConfig:
         run_name: run folder name (default env__reward__algo__seed__time).
         wandb: W&B mode.
         wandb_project: W&B project.
-        wandb_group: W&B group (default: the reward design).
+        wandb_group: W&B group (default: the reward design; a comparison's experiment).
+        wandb_entity: W&B entity (user or team; default: W&B's own default).
+        wandb_tags: extra W&B tags (design, env, algo and seed tags are added).
         wandb_dir: folder under which W&B writes wandb/ (default: the run folder).
         torch_threads: torch threads (1: processes side by side do not fight over cores).
         progress: show a progress bar.
@@ -208,6 +210,8 @@ class TrainConfig:
     wandb: WandbMode = "offline"
     wandb_project: Text = "sagym"
     wandb_group: Text | None = None
+    wandb_entity: Text | None = None
+    wandb_tags: TextList = field(default_factory=list)
     wandb_dir: Text | None = None
     torch_threads: Annotated[Integer, Field(ge=1, le=1024)] = 1
     progress: bool = True
@@ -318,6 +322,11 @@ class CompareConfig:
         jobs: worker processes (default: the number of cores).
         wandb: W&B mode.
         wandb_project: W&B project.
+        wandb_group: W&B group of every run (default: the output folder's name, the experiment).
+        wandb_entity: W&B entity (user or team; default: W&B's own default).
+        wandb_tags: extra W&B tags on every run.
+        eval_every: evaluate every this many steps during training (default: steps // 4;
+            0: only at the end), so each run logs a few held-out outcome points as it learns.
         imports: modules to import in every worker (user rewards, populations).
         progress: show a progress bar over the grid.
         force: rerun every cell, and write into a folder that holds other files or another
@@ -344,6 +353,10 @@ class CompareConfig:
     jobs: Annotated[Integer, Field(ge=1, le=1024)] | None = None
     wandb: WandbMode = "offline"
     wandb_project: Text = "sagym"
+    wandb_group: Text | None = None
+    wandb_entity: Text | None = None
+    wandb_tags: TextList = field(default_factory=list)
+    eval_every: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] | None = None
     imports: TextList = field(default_factory=list)
     progress: bool = True
     force: bool = False
@@ -397,11 +410,14 @@ class CompareConfig:
         cells: list[TrainConfig] = []
         envs = list(dict.fromkeys(self.envs))
         algos = list(dict.fromkeys(self.algos))
+        group = self.experiment_name()
+        eval_every = self.steps // 4 if self.eval_every is None else self.eval_every
         for env in self.envs:
             pairs = [(r, a) for a in self.algos for r in self.rewards]
             pairs += [("none", b) for b in self.baselines]
             for reward, algo in pairs:
                 for seed in range(self.seeds):
+                    label = design_label(reward, algo, algos, env, envs)
                     cell = TrainConfig(
                         env=env,
                         reward=reward if reward != "none" else "engagement",
@@ -415,11 +431,14 @@ class CompareConfig:
                         user_overrides=dict(self.user_overrides),
                         hyperparams=dict(self.hyperparams),
                         eval_users=self.eval_users,
+                        eval_every=0 if is_baseline(algo) else eval_every,
                         eval_seed=self.eval_seed,
                         out=str(Path(self.out) / "runs"),
                         wandb=self.wandb,
                         wandb_project=self.wandb_project,
-                        wandb_group=design_label(reward, algo, algos, env, envs),
+                        wandb_group=group,
+                        wandb_entity=self.wandb_entity,
+                        wandb_tags=run_tags(self.wandb_tags, label, env, algo, seed),
                         wandb_dir=str(self.out),
                         progress=False,
                         imports=list(self.imports),
@@ -430,8 +449,23 @@ class CompareConfig:
             cell.validate()
         return cells
 
+    def experiment_name(self) -> str:
+        """The W&B group of the comparison's runs: ``wandb_group``, or the output folder's
+        name, so two comparisons in one project land in two groups."""
+        return self.wandb_group or Path(self.out).resolve().name or "comparison"
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def run_tags(extra: Sequence[str], design: str, env: str, algo: str, seed: int) -> list[str]:
+    """A run's W&B tags: ``extra``, then ``design:``, ``env:``, ``algo:``, ``seed:`` and
+    ``baseline`` for a scripted baseline. W&B refuses tags over 64 characters: a long composite
+    design is cut there (the whole label is in the run's config)."""
+    tags = [*extra, f"design:{design}", f"env:{env}", f"algo:{algo}", f"seed:{seed}"]
+    if is_baseline(algo):
+        tags.append("baseline")
+    return list(dict.fromkeys(t[:64] for t in tags))
 
 
 def _env_names(envs: Sequence[str]) -> dict[str, str]:
@@ -469,4 +503,5 @@ __all__ = [
     "fold_env_kwargs",
     "is_baseline",
     "run_id",
+    "run_tags",
 ]

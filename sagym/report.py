@@ -1,15 +1,20 @@
-"""Plots and the Markdown report of a comparison: what a person looks at first."""
+"""Plots and the Markdown report of a comparison: what a person looks at first.
+
+The figures are built as :class:`matplotlib.figure.Figure` objects, outside pyplot: no backend is
+chosen here (a notebook keeps its inline backend and shows them; a script or a worker without a
+display saves them all the same, since ``Figure.savefig`` renders PNG itself), and no pyplot
+state is left open. ``*_figure`` returns a figure to show; ``outcome_bars``, ``trajectory_plot``
+and ``persona_plot`` save one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sagym.io import atomic_write_csv, atomic_write_text, atomic_write_with
 from sagym.outcomes import HEADLINE_METRICS, METRIC_DIRECTION, OUTCOME_METRICS
@@ -24,25 +29,28 @@ TRAJECTORY_PANELS: tuple[tuple[str, str | None, str], ...] = (
 
 
 def _colours(designs: list[str]) -> dict[str, tuple[float, float, float, float]]:
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return {d: cmap(i % 10) for i, d in enumerate(designs)}
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
-    try:
-        atomic_write_with(
-            path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"), suffix=path.suffix
-        )
-    finally:
-        plt.close(fig)
+def _save(fig: Figure, path: Path) -> None:
+    atomic_write_with(
+        path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight"), suffix=path.suffix
+    )
 
 
 def outcome_bars(summary: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """Save :func:`outcome_figure` to ``path``."""
+    _save(outcome_figure(summary, designs), path)
+
+
+def outcome_figure(summary: pd.DataFrame, designs: list[str]) -> Figure:
     """One panel per metric: the mean of each design over seeds, with its 95 % interval."""
     metrics = [m for m in HEADLINE_METRICS if m in set(summary["metric"])]
     cols = 4
     rows = int(np.ceil(len(metrics) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    fig = Figure(figsize=(3.4 * cols, 2.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     colours = _colours(designs)
     for ax, metric in zip(axes.flat, metrics, strict=False):
         sub = summary[summary["metric"] == metric].set_index("design").reindex(designs)
@@ -59,13 +67,19 @@ def outcome_bars(summary: pd.DataFrame, designs: list[str], path: Path) -> None:
         ax.axis("off")
     fig.suptitle("Long-term outcomes on held-out users (mean over seeds, 95 % bootstrap CI)")
     fig.tight_layout()
-    _save(fig, path)
+    return fig
 
 
 def trajectory_plot(trajectories: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """Save :func:`trajectory_figure` to ``path``."""
+    _save(trajectory_figure(trajectories, designs), path)
+
+
+def trajectory_figure(trajectories: pd.DataFrame, designs: list[str]) -> Figure:
     """Per-day means over users and seeds for each design (shaded: spread across seeds)."""
     data = trajectories[trajectories["persona"] == "all"]
-    fig, axes = plt.subplots(1, len(TRAJECTORY_PANELS), figsize=(4.2 * len(TRAJECTORY_PANELS), 3.2))
+    fig = Figure(figsize=(4.2 * len(TRAJECTORY_PANELS), 3.2))
+    axes = fig.subplots(1, len(TRAJECTORY_PANELS))
     colours = _colours(designs)
     for ax, (signal, twin, title) in zip(axes, TRAJECTORY_PANELS, strict=True):
         for design in designs:
@@ -83,18 +97,26 @@ def trajectory_plot(trajectories: pd.DataFrame, designs: list[str], path: Path) 
         ax.set_xlabel("day")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    return fig
 
 
 def persona_plot(results: pd.DataFrame, designs: list[str], path: Path) -> None:
+    """Save :func:`persona_figure` to ``path`` (nothing when the results have no personas)."""
+    fig = persona_figure(results, designs)
+    if fig is not None:
+        _save(fig, path)
+
+
+def persona_figure(results: pd.DataFrame, designs: list[str]) -> Figure | None:
     """Outcomes per persona: who gains and who loses under each design."""
     metrics = ("wellbeing_vs_counterfactual", "human_connection", "dependence")
     personas = sorted(
         {c.split("@", 1)[1] for c in results.columns if c.startswith(f"{metrics[0]}@")}
     )
     if not personas:
-        return
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.2))
+        return None
+    fig = Figure(figsize=(4.6 * len(metrics), 3.2))
+    axes = fig.subplots(1, len(metrics))
     colours = _colours(designs)
     width = 0.8 / max(len(designs), 1)
     for ax, metric in zip(axes, metrics, strict=True):
@@ -114,7 +136,7 @@ def persona_plot(results: pd.DataFrame, designs: list[str], path: Path) -> None:
     axes[0].legend(fontsize=8)
     fig.suptitle("Outcomes by persona (mean over seeds)")
     fig.tight_layout()
-    _save(fig, path)
+    return fig
 
 
 def build_report(

@@ -7,7 +7,9 @@ SB3's own ``WandbCallback`` logs no scalars; here SB3's logger gets an extra out
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,44 @@ def offline_settings(mode: str) -> dict[str, Any]:
     return {"x_disable_machine_info": True, "x_disable_stats": True}
 
 
+@functools.cache
+def git_commit() -> str | None:
+    """The commit of the git checkout sagym is installed from (``None`` outside one).
+
+    Local only (``git rev-parse``), bounded in time; any failure (no git, not a checkout, a
+    checkout owned by another user) gives ``None``.
+    """
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else None
+
+
+def provenance() -> dict[str, Any]:
+    """What produced a run, for its W&B config: the sagym version, the hash of the sources that
+    shape its numbers (the hash a comparison's cell cache uses) and the git commit, if any.
+    With these a run says what made it even when it was synced from outside a checkout."""
+    import sagym
+    from sagym.cell_store import sagym_code_hash
+
+    return {
+        "sagym_version": sagym.__version__,
+        "sagym_code_hash": sagym_code_hash(),
+        "git_commit": git_commit(),
+    }
+
+
 def init_run(
     *,
     mode: str,
@@ -71,11 +111,13 @@ def init_run(
     job_type: str = "train",
     run_id: str | None = None,
     resume: str | None = None,
+    entity: str | None = None,
 ) -> Any:
     """Start a W&B run (``None`` when disabled). Files go under ``directory/wandb``.
 
     ``run_id`` fixes the W&B run id (a resumed training run keeps its id) and ``resume`` is
-    passed to ``wandb.init`` (``"allow"``: continue the run of that id if it exists).
+    passed to ``wandb.init`` (``"allow"``: continue the run of that id if it exists). The config
+    gets :func:`provenance` (version, code hash, commit).
     """
     check_mode(mode)
     if mode == "disabled":
@@ -88,10 +130,11 @@ def init_run(
     os.environ.setdefault("WANDB_SILENT", "true")
     run = wandb.init(
         project=project,
+        entity=entity,
         name=name,
         group=group,
         tags=tags,
-        config=dict(config),
+        config={**dict(config), **provenance()},
         dir=str(directory),
         mode=mode,  # type: ignore[arg-type]
         job_type=job_type,
@@ -126,6 +169,51 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'sagym.tracking' has no attribute {name!r}")
 
 
+def daily_means(trajectories: Any) -> Any:
+    """Per design and day, the mean over users and seeds of each signal the report plots (all
+    personas together), beside the no-AI twin's: the data of ``trajectories.png``."""
+    from sagym.report import TRAJECTORY_PANELS
+
+    columns = [c for panel in TRAJECTORY_PANELS for c in panel[:2] if c in trajectories]
+    data = trajectories[trajectories["persona"] == "all"]
+    return data.groupby(["design", "day"], sort=False)[columns].mean().reset_index()
+
+
+def native_charts(results: Any, out: Path) -> dict[str, Any]:
+    """W&B tables and line plots of what the PNGs show, so the W&B UI can chart them: the
+    per-day trajectories (with the no-AI twin, drawn once) and the probability-of-improvement
+    matrix on final wellbeing."""
+    import pandas as pd
+    import wandb
+
+    from sagym.stats import improvement_matrix
+
+    charts: dict[str, Any] = {}
+    poi = improvement_matrix(results, "design", "wellbeing_final")
+    charts["improvement/wellbeing_final"] = wandb.Table(
+        dataframe=poi.rename_axis("design").reset_index()
+    )
+    path = Path(out) / "trajectories.csv"
+    if not path.exists():
+        return charts
+    daily = daily_means(pd.read_csv(path))
+    charts["trajectories/daily"] = wandb.Table(dataframe=daily)
+    designs = list(dict.fromkeys(daily["design"]))
+    for signal, twin in (("wellbeing", "twin_wellbeing"), ("human_connection", None)):
+        if signal not in daily:
+            continue
+        first = daily[daily["design"] == designs[0]]
+        ys = [daily[daily["design"] == d][signal].tolist() for d in designs]
+        keys = list(designs)
+        if twin and twin in daily and results["env"].nunique() == 1:  # one twin per env
+            ys.append(first[twin].tolist())
+            keys.append("no-AI twin")
+        charts[f"trajectories/{signal}"] = wandb.plot.line_series(
+            xs=first["day"].tolist(), ys=ys, keys=keys, title=f"{signal} by day", xname="day"
+        )
+    return charts
+
+
 def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | None:
     """One summary run per comparison: the results table, the statistics and the plots."""
     if config.wandb == "disabled":
@@ -139,14 +227,17 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
     out = Path(out)
     run_id = wandb_staging.run_id_for(out)
     stage = wandb_staging.begin(out, "compare")
+    tags = [*config.wandb_tags, "comparison"]
+    tags += [f"env:{env}" for env in config.envs] + [f"algo:{algo}" for algo in config.algos]
     run = init_run(
         mode=config.wandb,
         directory=stage,
         project=config.wandb_project,
+        entity=config.wandb_entity,
         name=f"compare__{out.name}",
-        group="comparison",
-        tags=["comparison", *dict.fromkeys([*config.envs, *config.algos])],
-        config=config.to_dict(),
+        group=config.experiment_name(),
+        tags=list(dict.fromkeys(t[:64] for t in tags)),
+        config={**config.to_dict(), "experiment": config.experiment_name()},
         job_type="compare",
         run_id=run_id,
     )
@@ -155,6 +246,7 @@ def log_comparison(config: Any, results: Any, summary: Any, out: Path) -> str | 
             {
                 "results": wandb.Table(dataframe=results),
                 "summary": wandb.Table(dataframe=summary),
+                **native_charts(results, out),
                 **{
                     name: wandb.Image(str(out / f"{name}.png"))
                     for name in ("outcomes", "trajectories", "personas")

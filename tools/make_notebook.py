@@ -1,4 +1,9 @@
-"""Write ``notebooks/compare_rewards.ipynb`` from the cells below (a reviewable source)."""
+"""Write ``notebooks/compare_rewards.ipynb`` from the cells below (a reviewable source).
+
+The notebook shows every figure inline (``%matplotlib inline``; sagym's figures are
+``matplotlib.figure.Figure`` objects, shown with ``display``) and writes no file: run headless
+with ``jupyter execute notebooks/compare_rewards.ipynb`` it leaves ``notebooks/`` as it was.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,17 @@ CELLS: list[tuple[str, str]] = [
     ),
     (
         "code",
+        "%matplotlib inline\n"
         "import os\n"
         "from pathlib import Path\n\n"
         "import matplotlib.pyplot as plt\n"
         "import numpy as np\n"
-        "import pandas as pd\n\n"
+        "import pandas as pd\n"
+        "from IPython.display import display\n\n"
         "from sagym.outcomes import METRIC_DIRECTION\n"
-        "from sagym.report import HEADLINE_METRICS, outcome_bars, persona_plot, trajectory_plot\n"
+        "from sagym.report import (\n"
+        "    HEADLINE_METRICS, outcome_figure, persona_figure, trajectory_figure\n"
+        ")\n"
         "from sagym.stats import format_table, improvement_matrix, summarize\n\n"
         "RESULTS = Path(os.environ.get('SAGYM_RESULTS', '../results/default'))\n"
         "results = pd.read_csv(RESULTS / 'results.csv')\n"
@@ -37,17 +46,15 @@ CELLS: list[tuple[str, str]] = [
         "metrics = [m for m in HEADLINE_METRICS if m in results]\n"
         "summary = summarize(results, 'design', metrics, seed=0)\n"
         "print(format_table(summary, 'design', metrics))\n"
-        "outcome_bars(summary, designs, Path('outcomes_nb.png'))\n"
-        "plt.imshow(plt.imread('outcomes_nb.png')); plt.axis('off'); plt.show()",
+        "display(outcome_figure(summary, designs))",
     ),
     ("markdown", "## Trajectories over the horizon and outcomes by persona"),
     (
         "code",
-        "trajectory_plot(trajectories, designs, Path('trajectories_nb.png'))\n"
-        "persona_plot(results, designs, Path('personas_nb.png'))\n"
-        "for name in ('trajectories_nb.png', 'personas_nb.png'):\n"
-        "    plt.figure(figsize=(14, 4)); plt.imshow(plt.imread(name)); plt.axis('off')\n"
-        "plt.show()",
+        "display(trajectory_figure(trajectories, designs))\n"
+        "by_persona = persona_figure(results, designs)\n"
+        "if by_persona is not None:\n"
+        "    display(by_persona)",
     ),
     (
         "markdown",

@@ -55,7 +55,11 @@ def test_train_logs_config_curves_and_outcomes_to_offline_wandb(
     assert logged_config["reward"] == "engagement" and logged_config["algo"] == "ppo"
     assert run_record["run_group"] == "engagement"
     assert run_record["display_name"] == run_dir.name
-    assert set(run_record["tags"]) >= {"sagym/Companion-v0", "ppo"}
+    assert run_record["tags"] == [
+        "design:engagement", "env:sagym/Companion-v0", "algo:ppo", "seed:0"
+    ]  # fmt: skip
+    assert logged_config["design"] == "engagement" and logged_config["baseline"] is False
+    assert logged_config["sagym_version"] and len(logged_config["sagym_code_hash"]) == 64
 
     history = _history(records)
     curve = [h for h in history if "rollout/ep_rew_mean" in h]

@@ -46,16 +46,16 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
     ("unknown experiment field", {"e.yaml": "rewardz: [engagement]\n"},
      ["compare", "--experiment", "e.yaml"],
      "sagym compare: error: unknown experiment field 'rewardz' (did you mean 'rewards'?); known: "
-     "address, algos, backend, baselines, env_kwargs, envs, eval_seed, eval_users, force, horizon, "
-     "hyperparams, imports, jobs, n_envs, out, population, progress, rewards, seeds, steps, "
-     "user_overrides, wandb, wandb_project"),
+     "address, algos, backend, baselines, env_kwargs, envs, eval_every, eval_seed, eval_users, "
+     "force, horizon, hyperparams, imports, jobs, n_envs, out, population, progress, rewards, "
+     "seeds, steps, user_overrides, wandb, wandb_entity, wandb_group, wandb_project, wandb_tags"),
     ("config file missing", {}, ["train", "--config", "c.json"],
      "sagym train: error: --config: no such file 'c.json'"),
     ("unknown config field", {"c.json": '{"stpes": 10}'}, ["train", "--config", "c.json"],
      "sagym train: error: unknown config field 'stpes' (did you mean 'steps'?); known: algo, env, "
      "env_kwargs, eval_every, eval_seed, eval_users, horizon, hyperparams, imports, n_envs, out, "
      "population, progress, reward, run_name, seed, steps, torch_threads, user_overrides, wandb, "
-     "wandb_dir, wandb_group, wandb_project"),
+     "wandb_dir, wandb_entity, wandb_group, wandb_project, wandb_tags"),
     ("resume folder missing", {}, ["train", "--resume", "gone"],
      "sagym train: error: --resume: 'gone' does not exist"),
     ("resume not a run folder", {"r/notes.txt": "x"}, ["train", "--resume", "r"],
