@@ -45,7 +45,7 @@ def test_ray_backend_gives_byte_identical_results_and_stays_out_of_home(
         tmp_path / "local" / "trajectories.csv"
     ).read_bytes()
     assert sorted(p.name for p in home.rglob("*")) == []
-    assert _ray_temp_folders() == before  # its session folder is removed
+    assert not _ray_temp_folders() - before  # its session folder is removed (others may not be)
 
     again = run_grid(CompareConfig(**TINY, jobs=2, backend="ray", out=str(out)))
     assert (again.trained, again.evaluated, again.reused) == (0, 0, 3)  # same cache rules
