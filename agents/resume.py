@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -303,10 +302,6 @@ def kept_history(run_dir: Path) -> list[dict[str, float]]:
             logged = {f"eval/{k}": v for k, v in row.items()}
             rows.append((step, 1, {**logged, "global_step": step}))
     return [r for _, _, r in sorted(rows, key=lambda t: (t[0], t[1]))]
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _read_rows(path: Path) -> list[dict[str, float]]:

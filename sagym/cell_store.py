@@ -49,10 +49,6 @@ def cell_folder(cell: TrainConfig) -> Path:
     return Path(cell.out) / str(cell.run_name)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -14,7 +14,7 @@ from typing import Any
 from sagym.config_fields import (
     OneLineParser,
     add_config_arguments,
-    check_output_folder,
+    check_writable_folder,
     config_data,
     importable_from_cwd,
     report_errors,
@@ -63,7 +63,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     config = config_from_args(args)
-    check_output_folder(config.out)  # usable at all; output_guard checks what it holds
+    check_writable_folder(config.out)  # output_guard then checks what it holds
     with output_guard(config):  # cells checked first; one comparison per folder
         grid = run_grid(config)
         out = Path(config.out)

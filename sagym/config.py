@@ -52,7 +52,7 @@ from sagym.config_fields import (
     TextList,
     WandbMode,
     check_known_fields,
-    check_output_folder,
+    check_writable_folder,
     import_modules,
     one_line_errors,
 )
@@ -252,7 +252,7 @@ class TrainConfig:
             check_hyperparams(
                 self.algo, self.resolved_n_envs(), self.hyperparams, self.env, self.env_kwargs
             )
-        check_output_folder(self.out)
+        check_writable_folder(self.out)
 
     def spec(self) -> SimulationSpec:
         """The environment arguments of this run, checked by building them once."""

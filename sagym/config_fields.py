@@ -331,7 +331,7 @@ def importable_from_cwd() -> None:
         sys.path.append(cwd)
 
 
-def check_output_folder(path: str, field: str = "out") -> None:
+def check_writable_folder(path: str, field: str = "out") -> None:
     """Refuse an output folder that cannot be made or written to, without creating anything."""
     if not path:
         raise ConfigError(f"{field} must not be empty; got {path!r}")
@@ -607,7 +607,7 @@ __all__ = [
     "WandbMode",
     "add_config_arguments",
     "check_known_fields",
-    "check_output_folder",
+    "check_writable_folder",
     "config_data",
     "did_you_mean",
     "error_line",

@@ -16,7 +16,6 @@ from sagym.config_fields import (
     ConfigError,
     OneLineParser,
     add_config_arguments,
-    check_output_folder,
     config_data,
     importable_from_cwd,
     read_mapping,
@@ -98,8 +97,7 @@ def _train(args: argparse.Namespace) -> int:
     from sagym.agents.training import train
 
     config = config_from_args(args)
-    check_output_folder(config.out)
-    config.validate()  # everything, hyperparameters included, before any folder is made
+    # train() validates everything (hyperparameters and out included) before any folder is made.
     result = train(config, resume=args.resume is not None, allow_changes=bool(args.allow_changes))
     o = result.outcomes
     print(f"run folder: {result.run_dir}  ({result.seconds:.1f} s)")
