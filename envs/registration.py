@@ -10,8 +10,14 @@ _ENVS: dict[str, tuple[str, str]] = {
         "sagym.envs.companion:CompanionEnv",
         "sagym.envs.companion_vector:CompanionVectorEnv",
     ),
+    "sagym/Companion-v1": (
+        "sagym.envs.companion_v1:CompanionV1Env",
+        "sagym.envs.companion_v1:CompanionV1VectorEnv",
+    ),
     "sagym/Feed-v0": ("sagym.envs.feed:FeedEnv", "sagym.envs.feed:FeedVectorEnv"),
 }
+# Registered default arguments (an env's own population, for instance).
+_KWARGS: dict[str, dict[str, object]] = {"sagym/Companion-v1": {"population": "need_deficits"}}
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
 
@@ -24,5 +30,6 @@ def register_envs() -> None:
             id=env_id,
             entry_point=entry_point,
             vector_entry_point=vector_entry_point,
+            kwargs=dict(_KWARGS.get(env_id, {})),
             disable_env_checker=False,
         )

@@ -82,6 +82,8 @@ class Product:
         supportive_cycle: actions the ``heuristic`` baseline rotates through day by day (a
             need-supportive designer's choice; empty: the product has no heuristic baseline).
         break_action: the action the heuristic takes when recent engagement runs high.
+        base_config: the user model's mechanism constants for this product's environment; a
+            ``model_config`` mapping overrides some of its fields.
     """
 
     actions: ClassVar[ActionTable]
@@ -89,6 +91,7 @@ class Product:
     features: ClassVar[tuple[str, ...]]
     supportive_cycle: ClassVar[tuple[str, ...]] = ()
     break_action: ClassVar[str | None] = None
+    base_config: ClassVar[ModelConfig] = ModelConfig()  # model_config= fields override it
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         self.n_users = n_users
@@ -139,11 +142,11 @@ class Simulation:
         self.population = get_population(spec.population)
         cfg = spec.model_config
         if cfg is None:
-            self.config = ModelConfig()
+            self.config = product.base_config
         elif isinstance(cfg, ModelConfig):
             self.config = cfg
         else:
-            self.config = ModelConfig().replace(**dict(cfg))
+            self.config = product.base_config.replace(**dict(cfg))
         self.overrides = dict(spec.user_overrides or {})
         UserParams.uniform_defaults(1).with_overrides(self.overrides)  # validates names and ranges
         self.reward = make_reward(spec.reward)

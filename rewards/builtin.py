@@ -62,15 +62,41 @@ class Wellbeing(SignalReward):
 
 
 class NeedSupport(Reward):
-    """Change in need satisfaction minus need frustration, summed over the three needs."""
+    """How much better the user's most frustrated need is today than without the AI."""
 
     name = "need_support"
     dilemma = "all three (basic psychological needs)"
     doc = (
-        "scale × the day's change of Σ_k (sat_k − frus_k) over autonomy, competence and "
-        "relatedness (self-determination theory). Relatedness counts relatedness from people, "
-        "not only the relief an AI gives. Summed over an episode it telescopes to the change in "
-        "need balance from day 0 to the end."
+        "scale × (need floor − the no-AI twin's need floor) each day. The need floor is a soft "
+        "minimum of sat_k − frus_k over autonomy, competence and relatedness, so the most "
+        "frustrated need binds: needs are not substitutable (self-determination theory, Ryan & "
+        "Deci 2017). A daily level, not a change, so a boost on the last days is worth only "
+        "those days; the twin's floor is the same user's level without the AI, so leaving the "
+        "user as they would have been earns 0. Relatedness counts relatedness from people, not "
+        "only the relief an AI gives."
+    )
+
+    def __init__(self, scale: float = 10.0) -> None:
+        self.scale = check_scale(self.name, scale, positive=True)
+
+    def __call__(self, signals: DaySignals) -> FloatArray:
+        out: FloatArray = self.scale * (signals.need_floor - signals.twin_need_floor)
+        return out
+
+    def params(self) -> dict[str, Any]:
+        return {} if self.scale == 10.0 else {"scale": self.scale}
+
+
+class NeedChange(Reward):
+    """The earlier need_support: the day's change of the summed need balance."""
+
+    name = "need_change"
+    dilemma = "all three (basic psychological needs)"
+    doc = (
+        "scale × the day's change of Σ_k (sat_k − frus_k) over the three needs (the need_support "
+        "reward of sagym 0.1). Summed over an episode it telescopes to the final minus the "
+        "initial need balance, so a policy can game it by boosting needs on the last days; kept "
+        "to show exactly that."
     )
 
     def __init__(self, scale: float = 10.0) -> None:
@@ -131,5 +157,6 @@ DESIGNS: tuple[type[Reward], ...] = (
     InitialSatisfaction,
     NaturalSatisfaction,
     Wellbeing,
+    NeedChange,
 )
 TERMS: tuple[type[Reward], ...] = (InducedShift, Dependence, Violation, HumanConnection)

@@ -44,6 +44,8 @@ class DaySignals:
     wellbeing_before: FloatArray
     wellbeing: FloatArray
     twin_wellbeing: FloatArray
+    need_floor: FloatArray  # soft minimum of the three need balances (sat − frus)
+    twin_need_floor: FloatArray  # ... of the no-AI twin
     human_connection: FloatArray
     twin_human_connection: FloatArray
     dependence: FloatArray

@@ -83,6 +83,12 @@ C_RATING_MEMORY = CONFIG_ROWS.index("rating_memory")
 C_MOOD_NOISE = CONFIG_ROWS.index("mood_noise")
 C_SOCIAL_NOISE = CONFIG_ROWS.index("social_noise")
 C_CHURN_DAYS = CONFIG_ROWS.index("churn_days")
+C_SESSION_ADAPTATION = CONFIG_ROWS.index("session_adaptation")
+C_RETURN_LIKING_WEIGHT = CONFIG_ROWS.index("return_liking_weight")
+C_MATCH_PEAKEDNESS = CONFIG_ROWS.index("match_peakedness")
+C_ACCEPTANCE_LATITUDE = CONFIG_ROWS.index("acceptance_latitude")
+C_REACTANCE = CONFIG_ROWS.index("reactance")
+C_NEED_FLOOR_SOFTNESS = CONFIG_ROWS.index("need_floor_softness")
 
 L_SOCIAL = LEVEL_ROWS.index("social")
 L_BOND = LEVEL_ROWS.index("bond")
@@ -104,6 +110,8 @@ O_LIKING = OUT_ROWS.index("liking")
 O_WELLBEING_BEFORE = OUT_ROWS.index("wellbeing_before")
 O_WELLBEING = OUT_ROWS.index("wellbeing")
 O_TWIN_WELLBEING = OUT_ROWS.index("twin_wellbeing")
+O_NEED_FLOOR = OUT_ROWS.index("need_floor")
+O_TWIN_NEED_FLOOR = OUT_ROWS.index("twin_need_floor")
 O_CONNECTION = OUT_ROWS.index("human_connection")
 O_TWIN_CONNECTION = OUT_ROWS.index("twin_human_connection")
 O_DEPENDENCE = OUT_ROWS.index("dependence")
@@ -192,14 +200,28 @@ def m01_liking(hedonic: float, max_adaptation: float, h_shown: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def m02_rating(
-    prefs: np.ndarray, exposure: np.ndarray, omega: float, base: float, x: float
-) -> float:
-    """2. Explicit rating r = clip(ω·match + (1 − ω)·ℓ + ε), match = p·e / max p."""
+def _top(prefs: np.ndarray) -> float:
     top = prefs[0]
     for k in range(1, prefs.shape[0]):
         top = max(top, prefs[k])
+    return top
+
+
+@njit(cache=True, inline="always")
+def m02_rating(
+    prefs: np.ndarray, exposure: np.ndarray, omega: float, base: float, x: float, kappa: float
+) -> float:
+    """2. Explicit rating r = clip(ω·match + (1 − ω)·ℓ + ε), match = p·e / (max p)^(1 − κ)."""
+    top = m18_match_scale(_top(prefs), kappa)
     return _clip01(omega * (exposed(prefs, exposure) / top) + base) * x
+
+
+@njit(cache=True, inline="always")
+def m18_match_scale(top: float, kappa: float) -> float:
+    """18. The normaliser of the match: max p (κ = 0, the earlier model) or (max p)^(1 − κ)."""
+    if kappa > 0.0:
+        return top ** (1.0 - kappa)
+    return top
 
 
 @njit(cache=True, inline="always")
@@ -208,6 +230,14 @@ def m03_session(
 ) -> float:
     """3. Session time (engagement)."""
     return min(max(session_base + effect + gain * dependence + 0.05 * z, 0.02), 1.0) * x
+
+
+@njit(cache=True, inline="always")
+def m16_session_effect(effect: float, session_adaptation: float, h_shown: float) -> float:
+    """16. Engagingness wears out: τ_eff = max(τ, 0)·(1 − ζ_T·h) + min(τ, 0)."""
+    if session_adaptation > 0.0:
+        return max(effect, 0.0) * (1.0 - session_adaptation * h_shown) + min(effect, 0.0)
+    return effect
 
 
 @njit(cache=True, inline="always")
@@ -222,11 +252,28 @@ def m04_preferences(
 ) -> None:
     """4. Preferences: assimilation to what was shown, natural drift, anchoring (in place)."""
     total = 0.0
-    for k in range(prefs.shape[0]):
-        q[k] = ((1.0 - influence) * prefs[k] + influence * exposure[k]) * drift_factor[k]
-        total += q[k]
+    if influence < 0.0:  # reactance (section 19): no preference below 1e-6
+        for k in range(prefs.shape[0]):
+            q[k] = (
+                max((1.0 - influence) * prefs[k] + influence * exposure[k], 1e-6) * drift_factor[k]
+            )
+            total += q[k]
+    else:
+        for k in range(prefs.shape[0]):
+            q[k] = ((1.0 - influence) * prefs[k] + influence * exposure[k]) * drift_factor[k]
+            total += q[k]
     for k in range(prefs.shape[0]):
         prefs[k] = (1.0 - anchoring) * (q[k] / total) + anchoring * prefs_initial[k]
+
+
+@njit(cache=True, inline="always")
+def m19_influence(
+    influence: float, prefs: np.ndarray, exposure: np.ndarray, latitude: float, reactance: float
+) -> float:
+    """19. Bounded confidence: w where p·e ≥ θ·max p (within the latitude), −ρ·w outside it."""
+    if latitude > 0.0 and exposed(prefs, exposure) < latitude * _top(prefs):
+        return -reactance * influence
+    return influence
 
 
 @njit(cache=True, inline="always")
@@ -372,6 +419,29 @@ def m15_return_logit(
     )
 
 
+@njit(cache=True, inline="always")
+def m17_boredom(logit: float, weight: float, liking: float, x: float) -> float:
+    """17. Boredom: after a session the logit of coming back gains β_ℓ·(ℓ − ½)."""
+    if weight > 0.0:
+        return logit + weight * x * (liking - 0.5)
+    return logit
+
+
+@njit(cache=True, inline="always")
+def m20_need_floor(sat: np.ndarray, frus: np.ndarray, softness: float) -> float:
+    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs."""
+    b0 = sat[0] - frus[0]
+    b1 = sat[1] - frus[1]
+    b2 = sat[2] - frus[2]
+    low = min(b0, min(b1, b2))
+    total = (
+        math.exp(-(b0 - low) / softness)
+        + math.exp(-(b1 - low) / softness)
+        + math.exp(-(b2 - low) / softness)
+    )
+    return low - softness * math.log(total / 3.0)
+
+
 # ------------------------------------------------------------------------------------ one day
 @njit(cache=True)
 def day(
@@ -409,6 +479,11 @@ def day(
     need_k = cfg[C_NEED_INERTIA]
     max_adapt = cfg[C_MAX_ADAPTATION]
     omega = cfg[C_RATING_MATCH_WEIGHT]
+    kappa = cfg[C_MATCH_PEAKEDNESS]
+    latitude = cfg[C_ACCEPTANCE_LATITUDE]
+    react = cfg[C_REACTANCE]
+    softness = cfg[C_NEED_FLOOR_SOFTNESS]
+    floor = np.empty(2)
     sat = needs[N_SAT]
     frus = needs[N_FRUS]
 
@@ -428,12 +503,12 @@ def day(
         h_shown[1] = exposed(habituation[1, i], ex)
         liking = m01_liking(e[E_HEDONIC], max_adapt, h_shown[0])
         base = (1.0 - omega) * liking + params[P_RATING_NOISE, i] * z[CH_RATING]
-        rating = m02_rating(prefs[0, i], ex, omega, base, x)
-        rating_natural = m02_rating(prefs[1, i], ex, omega, base, x)
-        rating_initial = m02_rating(prefs_initial[i], ex, omega, base, x)
+        rating = m02_rating(prefs[0, i], ex, omega, base, x, kappa)
+        rating_natural = m02_rating(prefs[1, i], ex, omega, base, x, kappa)
+        rating_initial = m02_rating(prefs_initial[i], ex, omega, base, x, kappa)
         session = m03_session(
             params[P_SESSION_BASE, i],
-            e[E_SESSION],
+            m16_session_effect(e[E_SESSION], cfg[C_SESSION_ADAPTATION], h_shown[0]),
             cfg[C_SESSION_DEPENDENCE_GAIN],
             levels[L_DEPENDENCE, 0, i],
             z[CH_SESSION],
@@ -446,7 +521,13 @@ def day(
         for w in range(2):
             xw = x if w == 0 else 0.0
             use = session if w == 0 else 0.0
-            infl = min(params[P_INFLUENCE_RATE, i] * xw * (0.5 + levels[L_ATTACHMENT, w, i]), 1.0)
+            infl = m19_influence(
+                min(params[P_INFLUENCE_RATE, i] * xw * (0.5 + levels[L_ATTACHMENT, w, i]), 1.0),
+                prefs[w, i],
+                ex,
+                latitude,
+                react,
+            )
             m04_preferences(
                 prefs[w, i], prefs_initial[i], ex, infl, drift_factor, params[P_ANCHORING, i], q
             )
@@ -510,6 +591,7 @@ def day(
                 need_k,
             )
             wb[w] = m12_wellbeing(sat[w, i], frus[w, i], consts)
+            floor[w] = m20_need_floor(sat[w, i], frus[w, i], softness)
             lonely[w] = m13_loneliness(c, sat[w, i, 2], frus[w, i, 2])
 
         mood = m14_mood(wb[0], liking, x, cfg[C_MOOD_NOISE] * z[CH_MOOD])
@@ -533,6 +615,7 @@ def day(
             cfg[C_RETURN_BREAK_WEIGHT],
             x * e[E_BREAK],
         )
+        logit = m17_boredom(logit, cfg[C_RETURN_LIKING_WEIGHT], liking, x)
         u = _uniform1(keys[i], np.uint64(day_index[i]) + return_offset)
         comes = (u < 1.0 / (1.0 + math.exp(-logit))) and not churned[i]
         days_away[i] = 0 if comes else days_away[i] + 1
@@ -554,6 +637,8 @@ def day(
         out[O_LIKING, i] = liking * x
         out[O_WELLBEING, i] = wb[0]
         out[O_TWIN_WELLBEING, i] = wb[1]
+        out[O_NEED_FLOOR, i] = floor[0]
+        out[O_TWIN_NEED_FLOOR, i] = floor[1]
         out[O_CONNECTION, i] = conn[0]
         out[O_TWIN_CONNECTION, i] = conn[1]
         out[O_DEPENDENCE, i] = levels[L_DEPENDENCE, 0, i]

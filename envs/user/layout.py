@@ -64,6 +64,8 @@ OUT_ROWS: tuple[str, ...] = (
     "wellbeing_before",
     "wellbeing",
     "twin_wellbeing",
+    "need_floor",
+    "twin_need_floor",
     "human_connection",
     "twin_human_connection",
     "dependence",

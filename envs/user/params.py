@@ -197,6 +197,53 @@ class ModelConfig:
         "consecutive days away after which a user never returns",
         "assumption",
     )
+    # Mechanisms 16–19 (Companion-v1). Each is off at its default, which is exactly the model of
+    # Companion-v0; `V1_CONFIG` switches them on. Sections 16–19 of docs/user-model.md.
+    session_adaptation: float = ranged(
+        0.0,
+        0.0,
+        1.0,
+        "share of a behaviour's extra session time that its habituation removes (ζ_T; "
+        "engagingness wears out)",
+        "Kirk et al. 2025b: engagingness advantage ≈ −60 % over 20 sessions",
+    )
+    return_liking_weight: float = ranged(
+        0.0,
+        0.0,
+        8.0,
+        "weight of today's liking (centred at ½) in the logit of coming back (β_ℓ; boredom)",
+        "Kapoor et al. 2015 (boredom and return); RecSim, Ie et al. 2019",
+    )
+    match_peakedness: float = ranged(
+        0.0,
+        0.0,
+        1.0,
+        "κ in match = p·e / (max p)^(1−κ): how much easier a user with peaked preferences is "
+        "to please",
+        "Carroll et al. 2022 (preferences easier to satisfy as an incentive to shift them)",
+    )
+    acceptance_latitude: float = ranged(
+        0.0,
+        0.0,
+        1.0,
+        "θ: a session assimilates preferences only if p·e ≥ θ·max p (latitude of acceptance)",
+        "Sherif & Hovland 1961; bounded confidence, Deffuant et al. 2000, Hegselmann & "
+        "Krause 2002",
+    )
+    reactance: float = ranged(
+        0.0,
+        0.0,
+        1.0,
+        "ρ: outside the latitude, preferences move away from what was shown with weight ρ·w",
+        "Brehm 1966 (psychological reactance)",
+    )
+    need_floor_softness: float = ranged(
+        0.1,
+        0.01,
+        1.0,
+        "temperature τ of the soft minimum over need balances (the need floor; output only)",
+        "self-determination theory: needs are not substitutable (Ryan & Deci 2017)",
+    )
 
     def __post_init__(self) -> None:
         check_ranges(self, "ModelConfig")

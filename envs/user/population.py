@@ -276,6 +276,89 @@ SUSCEPTIBLE = Persona(
     ),
 )
 
+# Personas of the ``need_deficits`` population (Companion-v1): users who differ in *which* basic
+# need is frustrated, so that what supports one user harms another. Adaptation is faster than in
+# the personas above (λ_h 0.2, recovery 0.1: the middle of SCIENCE.md's range and above), so
+# that variety matters (Kirk et al. 2025b).
+_FAST_ADAPTATION = {"hedonic_rate": 0.2, "hedonic_recovery": 0.1}
+WELL_SUPPORTED = Persona(
+    "well_supported",
+    centres={
+        **_FAST_ADAPTATION,
+        "social_baseline": 0.7,
+        "bond_baseline": 0.7,
+        "skill_initial": 0.6,
+        "influence_rate": 0.03,
+        "anchoring": 0.08,
+        "habit_rate": 0.03,
+        "loneliness_pull": 1.0,
+        "displacement": 0.15,
+        "session_base": 0.2,
+    },
+    preferences={"task_help": 2.0, "offer_choices": 1.5, "scaffolding": 1.3},
+    description="Skilled, socially connected users who use the AI as a tool; no need is short.",
+)
+NOVICE = Persona(
+    "novice",
+    centres={
+        **_FAST_ADAPTATION,
+        "social_baseline": 0.6,
+        "bond_baseline": 0.6,
+        "skill_initial": 0.15,
+        "influence_rate": 0.05,
+        "habit_rate": 0.04,
+        "session_base": 0.3,
+    },
+    preferences={"task_help": 2.5, "validation": 1.3, "scaffolding": 1.0},
+    description=(
+        "Novices at the tasks they bring (competence deficit): they want the task done, and "
+        "are served by being taught (Kirk et al. 2025, dilemma 1; Bastani et al. 2024)."
+    ),
+)
+ISOLATED = Persona(
+    "isolated",
+    centres={
+        **_FAST_ADAPTATION,
+        "social_baseline": 0.2,
+        "bond_baseline": 0.3,
+        "skill_initial": 0.55,
+        "influence_rate": 0.06,
+        "anchoring": 0.04,
+        "habit_rate": 0.05,
+        "return_bias": 0.0,
+        "loneliness_pull": 2.0,
+        "displacement": 0.3,
+        "session_base": 0.3,
+    },
+    preferences={"companion_intimacy": 2.0, "validation": 1.5, "task_help": 1.0},
+    description=(
+        "Socially isolated users (relatedness deficit) who seek companionship from the AI "
+        "(Maples et al. 2024; Zhang et al. arXiv 2506.12605)."
+    ),
+)
+DEPENDENT = Persona(
+    "dependent",
+    centres={
+        **_FAST_ADAPTATION,
+        "social_baseline": 0.45,
+        "bond_baseline": 0.5,
+        "skill_initial": 0.5,
+        "influence_rate": 0.12,
+        "anchoring": 0.015,
+        "habit_rate": 0.15,
+        "habit_decay": 0.005,
+        "return_bias": 0.5,
+        "loneliness_pull": 1.5,
+        "displacement": 0.4,
+        "session_base": 0.5,
+    },
+    preferences={"engagement_hook": 1.5, "companion_intimacy": 1.5, "validation": 1.5},
+    description=(
+        "Heavy, habit-prone users (autonomy deficit through dependence: wanting without "
+        "choosing; Phang et al. 2025; Kirk et al. 2025b)."
+    ),
+)
+
 _POPULATIONS: dict[str, Population] = {}
 
 
@@ -321,3 +404,12 @@ register_population(
 register_population(Population("connected", (CONNECTED,), (1.0,), "Connected users only."))
 register_population(Population("lonely", (LONELY,), (1.0,), "Lonely users only."))
 register_population(Population("susceptible", (SUSCEPTIBLE,), (1.0,), "Susceptible users only."))
+register_population(
+    Population(
+        "need_deficits",
+        (WELL_SUPPORTED, NOVICE, ISOLATED, DEPENDENT),
+        (0.25, 0.25, 0.25, 0.25),
+        "Companion-v1's users: a quarter each well supported, novices (competence), isolated "
+        "(relatedness) and dependent (autonomy).",
+    )
+)

@@ -55,12 +55,28 @@ def m01_liking(hedonic: FloatArray, max_adaptation: float, h_shown: FloatArray) 
 
 
 def m02_rating(
-    prefs: FloatArray, exposure: FloatArray, omega: float, base: FloatArray, x: FloatArray
+    prefs: FloatArray,
+    exposure: FloatArray,
+    omega: float,
+    base: FloatArray,
+    x: FloatArray,
+    peakedness: float = 0.0,
 ) -> FloatArray:
-    """2. Explicit rating r = clip(ω·match + (1 − ω)·ℓ + ε), match = p·e / max p."""
-    match = exposed(prefs, exposure) / prefs.max(axis=-1)
+    """2. Explicit rating r = clip(ω·match + (1 − ω)·ℓ + ε), match = p·e / (max p)^(1 − κ).
+
+    With κ > 0 (section 18) a user whose preferences are peaked is easier to please.
+    """
+    match = exposed(prefs, exposure) / m18_match_scale(prefs.max(axis=-1), peakedness)
     out: FloatArray = np.clip(omega * match + base, 0.0, 1.0) * x
     return out
+
+
+def m18_match_scale(top: FloatArray, peakedness: float) -> FloatArray:
+    """18. The normaliser of the match: max p (κ = 0, the earlier model) or (max p)^(1 − κ)."""
+    if peakedness > 0.0:
+        out: FloatArray = top ** (1.0 - peakedness)
+        return out
+    return top
 
 
 def m03_session(
@@ -71,6 +87,18 @@ def m03_session(
     return out
 
 
+def m16_session_effect(
+    effect: FloatArray, session_adaptation: float, h_shown: FloatArray
+) -> FloatArray:
+    """16. Engagingness wears out: τ_eff = max(τ, 0)·(1 − ζ_T·h) + min(τ, 0)."""
+    if session_adaptation > 0.0:
+        out: FloatArray = np.maximum(effect, 0.0) * (
+            1.0 - session_adaptation * h_shown
+        ) + np.minimum(effect, 0.0)
+        return out
+    return effect
+
+
 def m04_preferences(
     prefs: FloatArray,
     prefs_initial: FloatArray,
@@ -79,11 +107,32 @@ def m04_preferences(
     drift: FloatArray,
     anchoring: FloatArray,
 ) -> FloatArray:
-    """4. Assimilation p ← (1 − w)p + w·e, mean-one drift shocks, Friedkin–Johnsen anchoring."""
-    q = ((1.0 - influence) * prefs + influence * exposure) * drift
+    """4. Assimilation p ← (1 − w)p + w·e, mean-one drift shocks, Friedkin–Johnsen anchoring.
+
+    A negative ``w`` (reactance, section 19) moves preferences away from what was shown; no
+    preference falls below 10⁻⁶ before renormalising.
+    """
+    q = (1.0 - influence) * prefs + influence * exposure
+    q = np.where(influence < 0.0, np.maximum(q, 1e-6), q)
+    q = q * drift
     q /= q.sum(axis=-1, keepdims=True)
     out: FloatArray = (1.0 - anchoring) * q + anchoring * prefs_initial
     return out
+
+
+def m19_influence(
+    influence: FloatArray,
+    prefs: FloatArray,
+    exposure: FloatArray,
+    latitude: float,
+    reactance: float,
+) -> FloatArray:
+    """19. Bounded confidence: w where p·e ≥ θ·max p (within the latitude), −ρ·w outside it."""
+    if latitude > 0.0:
+        inside = exposed(prefs, exposure) >= latitude * prefs.max(axis=-1)
+        out: FloatArray = np.where(inside, influence, -reactance * influence)
+        return out
+    return influence
 
 
 def m05_habituation(
@@ -188,8 +237,13 @@ def m14_mood(
     return out
 
 
-def m15_return_logit(model: UserModel, lonely: FloatArray, took_break: FloatArray) -> FloatArray:
-    """15. Logit of coming back tomorrow: β₀ + β_w·w + β_L·L + β_A·A + β_r·(r̄ − ½) − β_b·break."""
+def m15_return_logit(
+    model: UserModel, lonely: FloatArray, took_break: FloatArray, liking: FloatArray, x: FloatArray
+) -> FloatArray:
+    """15. Logit of coming back tomorrow: β₀ + β_w·w + β_L·L + β_A·A + β_r·(r̄ − ½) − β_b·break.
+
+    With β_ℓ > 0 (section 17) a dull session lowers it: + β_ℓ·x·(ℓ − ½).
+    """
     cfg, prm, s = model.config, model.params, model.state
     out: FloatArray = (
         prm.return_bias
@@ -198,6 +252,24 @@ def m15_return_logit(model: UserModel, lonely: FloatArray, took_break: FloatArra
         + cfg.return_attachment_weight * s.attachment[0]
         + cfg.return_rating_weight * (s.rating_memory - 0.5)
         - cfg.return_break_weight * took_break
+    )
+    return m17_boredom(out, cfg.return_liking_weight, liking, x)
+
+
+def m17_boredom(logit: FloatArray, weight: float, liking: FloatArray, x: FloatArray) -> FloatArray:
+    """17. Boredom: after a session the logit of coming back gains β_ℓ·(ℓ − ½)."""
+    if weight > 0.0:
+        out: FloatArray = logit + weight * x * (liking - 0.5)
+        return out
+    return logit
+
+
+def m20_need_floor(sat: FloatArray, frus: FloatArray, softness: float) -> FloatArray:
+    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs."""
+    balance = sat - frus
+    low = balance.min(axis=-1)
+    out: FloatArray = low - softness * np.log(
+        np.exp(-(balance - low[..., None]) / softness).sum(axis=-1) / 3.0
     )
     return out
 
@@ -222,13 +294,14 @@ def day_reference(
     liking = m01_liking(e[:, E_HEDONIC], cfg.max_adaptation, h_shown[0])
     omega = cfg.rating_match_weight
     base = (1.0 - omega) * liking + prm.rating_noise * z[:, _CH_RATING]
-    rating = m02_rating(s.prefs[0], ex, omega, base, x)
-    rating_natural = m02_rating(s.prefs[1], ex, omega, base, x)
-    rating_initial = m02_rating(s.prefs_initial, ex, omega, base, x)
+    kappa = cfg.match_peakedness
+    rating = m02_rating(s.prefs[0], ex, omega, base, x, kappa)
+    rating_natural = m02_rating(s.prefs[1], ex, omega, base, x, kappa)
+    rating_initial = m02_rating(s.prefs_initial, ex, omega, base, x, kappa)
     session = (
         m03_session(
             prm.session_base,
-            e[:, E_SESSION],
+            m16_session_effect(e[:, E_SESSION], cfg.session_adaptation, h_shown[0]),
             cfg.session_dependence_gain,
             s.dependence[0],
             z[:, _CH_SESSION],
@@ -237,7 +310,13 @@ def day_reference(
     )
     use = np.stack([session, np.zeros(n)])
 
-    influence = np.minimum(prm.influence_rate * x2 * (0.5 + s.attachment), 1.0)[..., None]
+    influence = m19_influence(
+        np.minimum(prm.influence_rate * x2 * (0.5 + s.attachment), 1.0),
+        s.prefs,
+        ex,
+        cfg.acceptance_latitude,
+        cfg.reactance,
+    )[..., None]
     s.prefs = m04_preferences(
         s.prefs,
         s.prefs_initial,
@@ -286,7 +365,8 @@ def day_reference(
     s.mood = np.where(present, mood, s.mood)
     s.rating_memory = s.rating_memory + x * cfg.rating_memory * (rating - s.rating_memory)
 
-    logit = m15_return_logit(model, lonely[0], x * e[:, E_BREAK])
+    floor = m20_need_floor(s.sat, s.frus, cfg.need_floor_softness)
+    logit = m15_return_logit(model, lonely[0], x * e[:, E_BREAK], liking, x)
     u = noise.uniform(model.keys, s.day.astype(np.uint64) + RETURN_COUNTER_OFFSET, 1)[:, 0]
     comes = (u < 1.0 / (1.0 + np.exp(-logit))) & ~s.churned
     s.days_away = np.where(comes, 0, s.days_away + 1)
@@ -309,6 +389,8 @@ def day_reference(
         wellbeing_before=w_before,
         wellbeing=wb[0],
         twin_wellbeing=wb[1],
+        need_floor=floor[0],
+        twin_need_floor=floor[1],
         human_connection=connection[0],
         twin_human_connection=connection[1],
         dependence=s.dependence[0].copy(),
