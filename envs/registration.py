@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import gymnasium as gym
 
 # id -> (entry point, vector entry point)
@@ -23,6 +25,13 @@ ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
 def register_envs() -> None:
     """Register sagym's environments with Gymnasium (idempotent)."""
+    # Companion-v0 is the earlier user model, kept for reproducibility, not a deprecated one:
+    # Gymnasium's "out of date, consider v1" warning on every make would only be noise.
+    warnings.filterwarnings(
+        "ignore",
+        message=r".*The environment sagym/[A-Za-z]+-v\d+ is out of date",
+        module="gymnasium",
+    )
     for env_id, (entry_point, vector_entry_point) in _ENVS.items():
         if env_id in gym.registry:
             continue

@@ -227,8 +227,7 @@ class ModelConfig:
         0.0,
         1.0,
         "θ: a session assimilates preferences only if p·e ≥ θ·max p (latitude of acceptance)",
-        "Sherif & Hovland 1961; bounded confidence, Deffuant et al. 2000, Hegselmann & "
-        "Krause 2002",
+        "Sherif & Hovland 1961; bounded confidence, Deffuant et al. 2000, Hegselmann & Krause 2002",
     )
     reactance: float = ranged(
         0.0,

@@ -127,8 +127,8 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      "sagym train: error: wandb must be one of 'offline', 'online' or 'disabled'; got 'cloud'"),
     ("unknown env", {}, ["compare", "--env", "sagym/Companion-v9"],
      "sagym compare: error: envs[0]: env 'sagym/Companion-v9' is not registered with "
-     "Gymnasium; did you mean sagym/Companion-v1, sagym/Companion-v0? (register it in a module and pass that module "
-     "to --import)"),
+     "Gymnasium; did you mean sagym/Companion-v1, sagym/Companion-v0? (register it in a module "
+     "and pass that module to --import)"),
     ("a learner given as a baseline", {}, ["compare", "--baselines", "ppo"],
      f"sagym compare: error: baselines[0] must name scripted baselines ({', '.join(BASELINES)}); "
      "got 'ppo'"),

@@ -1,4 +1,4 @@
-"""Companion-v1: mechanisms 16–20, each off in Companion-v0, and the assistant's memory of a user."""
+"""Companion-v1: mechanisms 16–20, each off in Companion-v0, and what the assistant remembers."""
 
 from __future__ import annotations
 
@@ -114,8 +114,7 @@ def test_16_rotating_behaviours_keeps_sessions_longer_than_repeating_one() -> No
     repeat = run(simulation(model_config=config), B.ENGAGEMENT_HOOK, 40)
     sim = simulation(model_config=config)
     rotate = [
-        sim.step(np.full(N, (B.ENGAGEMENT_HOOK, B.COMPANION_INTIMACY)[t % 2]))[0]
-        for t in range(40)
+        sim.step(np.full(N, (B.ENGAGEMENT_HOOK, B.COMPANION_INTIMACY)[t % 2]))[0] for t in range(40)
     ]
     assert _present_session(rotate, slice(20, 40)) > _present_session(repeat, slice(20, 40))
 

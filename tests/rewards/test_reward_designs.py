@@ -37,6 +37,7 @@ DESIGN_NAMES = (
     "initial_satisfaction",
     "natural_satisfaction",
     "wellbeing",
+    "need_change",
 )
 B = Behaviour
 
@@ -169,7 +170,7 @@ def test_initial_satisfaction_ignores_preference_drift() -> None:
 
 
 # ---------------------------------------------------------------------------- need support
-def test_need_support_is_negative_on_a_day_a_need_is_frustrated() -> None:
+def test_need_change_is_negative_on_a_day_a_need_is_frustrated() -> None:
     sig = _signals(days=1)[0]
     frustrated = sig.need_frus_before.copy()
     frustrated[:, 1] += 0.1  # competence frustration rises, nothing else changes
@@ -178,21 +179,29 @@ def test_need_support_is_negative_on_a_day_a_need_is_frustrated() -> None:
         need_sat=sig.need_sat_before.copy(),
         need_frus=frustrated,
     )
-    reward = make_reward("need_support")(day)
+    reward = make_reward("need_change")(day)
     assert np.all(reward < 0.0)
     np.testing.assert_allclose(reward, -10.0 * 0.1, rtol=1e-9)
-    np.testing.assert_allclose(make_reward("need_support(scale=5)")(day), -0.5, rtol=1e-9)
+    np.testing.assert_allclose(make_reward("need_change(scale=5)")(day), -0.5, rtol=1e-9)
     # Satisfaction rising is rewarded.
     satisfied = sig.need_sat_before.copy()
     satisfied[:, 2] += 0.05
     up = dataclasses.replace(sig, need_sat=satisfied, need_frus=sig.need_frus_before.copy())
-    np.testing.assert_allclose(make_reward("need_support")(up), 0.5, rtol=1e-9)
+    np.testing.assert_allclose(make_reward("need_change")(up), 0.5, rtol=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("spec", "scale"), [("need_support", 10.0), ("need_support(scale=5)", 5.0)]
-)
-def test_need_support_episode_sum_telescopes_to_change_in_need_balance(
+def test_need_support_is_the_need_floor_against_the_twin_each_day() -> None:
+    sig = _signals(days=1)[0]
+    n = sig.n_users
+    day = dataclasses.replace(sig, need_floor=np.full(n, 0.3), twin_need_floor=np.full(n, 0.25))
+    np.testing.assert_allclose(make_reward("need_support")(day), 0.5, rtol=1e-9)
+    np.testing.assert_allclose(make_reward("need_support(scale=5)")(day), 0.25, rtol=1e-9)
+    worse = dataclasses.replace(day, need_floor=np.full(n, 0.2))
+    np.testing.assert_allclose(make_reward("need_support")(worse), -0.5, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("spec", "scale"), [("need_change", 10.0), ("need_change(scale=5)", 5.0)])
+def test_need_change_episode_sum_telescopes_to_change_in_need_balance(
     spec: str, scale: float
 ) -> None:
     env = gym.make(ENV_ID, reward=spec)
@@ -204,7 +213,7 @@ def test_need_support_episode_sum_telescopes_to_change_in_need_balance(
         final_balance = float(infos[-1]["needs_sat"].sum() - infos[-1]["needs_frus"].sum())
         assert sum(rewards) == pytest.approx(scale * (final_balance - initial_balance), abs=1e-9)
         assert all(
-            i["reward_components"]["need_support"] == pytest.approx(r * 10.0 / scale, rel=1e-12)
+            i["reward_components"]["need_change"] == pytest.approx(r * 10.0 / scale, rel=1e-12)
             for r, i in zip(rewards, infos, strict=True)
         )
 
@@ -255,9 +264,7 @@ def test_composite_with_parameters_builds_and_evaluates() -> None:
     assert [w for w, _ in reward.terms] == [0.5, 1.0]
     assert reward.terms[1][1].params() == {"scale": 5.0}
     for sig in _signals(days=5):
-        balance = sig.need_sat.sum(1) - sig.need_frus.sum(1)
-        before = sig.need_sat_before.sum(1) - sig.need_frus_before.sum(1)
-        expected = 0.5 * sig.session_time + 5.0 * (balance - before)
+        expected = 0.5 * sig.session_time + 5.0 * (sig.need_floor - sig.twin_need_floor)
         np.testing.assert_allclose(reward(sig), expected, rtol=1e-12, atol=1e-15)
     # Usable as an environment reward.
     env = gym.make(ENV_ID, reward="0.5*engagement + need_support(scale=5)")
