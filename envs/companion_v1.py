@@ -40,10 +40,11 @@ __all__ = [
 
 MODEL_CONFIG_V1 = ModelConfig(
     max_adaptation=0.8,
+    rating_match_weight=0.8,
     session_adaptation=0.7,
     return_liking_weight=3.0,
     match_peakedness=0.5,
-    acceptance_latitude=0.5,
+    acceptance_latitude=0.3,
     reactance=0.5,
 )
 

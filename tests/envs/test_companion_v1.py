@@ -150,8 +150,9 @@ def test_19_reactance_pushes_preferences_away_outside_the_latitude() -> None:
     sim = simulation(population="need_deficits", model_config={"return_liking_weight": 0.0})
     assert sim.model is not None
     s = sim.model.state
-    far = s.prefs[0, :, B.SUGGEST_BREAK] < 0.5 * s.prefs[0].max(axis=1)
-    assert far.mean() > 0.5
+    latitude = sim.config.acceptance_latitude
+    far = s.prefs[0, :, B.SUGGEST_BREAK] < latitude * s.prefs[0].max(axis=1)
+    assert far.mean() > 0.3
     run(sim, B.SUGGEST_BREAK, 20)
     user, twin = s.prefs[0, far, B.SUGGEST_BREAK], s.prefs[1, far, B.SUGGEST_BREAK]
     assert np.mean(user < twin) > 0.9
