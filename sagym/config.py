@@ -171,7 +171,8 @@ class TrainConfig:
         env_kwargs: keyword arguments of the environment (as ``gym.make(env, **env_kwargs)``;
             JSON values), for training, evaluation and baselines alike.
         horizon: days per episode (sugar for the env kwarg horizon).
-        population: registered population of the users (sugar for the env kwarg population).
+        population: registered population of the users (sugar for the env kwarg population;
+            default: the env's own, ``default`` for Companion-v0, ``need_deficits`` for v1).
         user_overrides: user parameters pinned for every user, for ablations (sugar for the env
             kwarg user_overrides).
         hyperparams: overrides of the algorithm's defaults.
@@ -199,7 +200,7 @@ class TrainConfig:
     n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
-    population: Text = "default"
+    population: Text | None = None
     user_overrides: dict[str, Number] = field(default_factory=dict)
     hyperparams: dict[str, Any] = field(default_factory=dict)
     eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
@@ -229,7 +230,8 @@ class TrainConfig:
         check_env(self.env)
         check_algo(self.algo)
         check_reward(self.reward)
-        check_population(self.population)
+        if self.population is not None:
+            check_population(self.population)
         check_env_kwargs(self.env_kwargs, "reward")
         check_user(
             self.horizon,
@@ -312,7 +314,8 @@ class CompareConfig:
         n_envs: users simulated in parallel per run (default per algorithm).
         env_kwargs: keyword arguments of every environment (JSON values), for every run.
         horizon: days per episode (sugar for the env kwarg horizon).
-        population: user population (sugar for the env kwarg population).
+        population: user population (sugar for the env kwarg population; default: the env's
+            own).
         eval_users: held-out users per evaluation (the same users for every run).
         eval_seed: seed of the held-out users.
         hyperparams: overrides of the algorithm defaults, for every run.
@@ -344,7 +347,7 @@ class CompareConfig:
     n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
-    population: Text = "default"
+    population: Text | None = None
     eval_users: Annotated[Integer, Field(ge=1, le=MAX_USERS)] = 256
     eval_seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
     hyperparams: dict[str, Any] = field(default_factory=dict)
@@ -382,7 +385,8 @@ class CompareConfig:
             check_reward(reward, f"rewards[{i}]")
         if not self.rewards and not self.baselines:
             raise ValueError("the grid is empty: give at least one reward or baseline")
-        check_population(self.population)
+        if self.population is not None:
+            check_population(self.population)
         check_env_kwargs(self.env_kwargs, "rewards")
         for env in self.envs:
             check_user(

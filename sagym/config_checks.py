@@ -79,7 +79,7 @@ def check_population(name: str, field: str = "population") -> None:
 
 def check_user(
     horizon: int,
-    population: str,
+    population: str | None,
     reward: str,
     user_overrides: Mapping[str, Any],
     env: str = "sagym/Companion-v0",
