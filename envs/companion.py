@@ -129,6 +129,10 @@ class CompanionEnv(ProductEnv):
 
     ## Version History
 
+    * v1 (``sagym/Companion-v1``, :class:`~sagym.envs.companion_v1.CompanionV1Env`): the same
+      product over a user for whom the policy matters (mechanisms 16–19 of
+      ``docs/user-model.md``, the ``need_deficits`` population, an observation with rating
+      history and need signals). v0 is kept unchanged, bit for bit, as the earlier model.
     * v0: initial release.
     """
 
