@@ -366,8 +366,9 @@ def evaluate(
     ``greedy`` it is evaluated again taking its most probable actions, reported as
     ``return_greedy``; a scripted baseline is evaluated once as written. Outcomes gain
     ``return`` (mean episode return of ``spec.reward`` over the users), ``return:<name>`` for
-    each of ``rewards``, ``policy_entropy`` (mean over the evaluation observations; NaN for a
-    scripted policy) and per-persona action shares.
+    each of ``rewards``, ``policy_entropy`` (mean over the evaluation observations; absent
+    for a scripted policy and where a policy has no distribution to read: undefined values are
+    left out, never NaN, so outcomes compare with ``==``) and per-persona action shares.
     """
     if not isinstance(spec, SimulationSpec):
         spec = SimulationSpec(**dict(spec))
@@ -388,15 +389,16 @@ def evaluate(
     outcomes["return"] = float(r.returns["return"].mean())
     for name in rewards or {}:
         outcomes[f"return:{name}"] = float(r.returns[name].mean())
-    outcomes["return_greedy"] = outcomes["return"]
-    outcomes["policy_entropy"] = float("nan")
-    if learned:
+    # Keys whose value is undefined are left out (never NaN): outcomes compare with ``==``.
+    if not learned:
+        outcomes["return_greedy"] = outcomes["return"]
+    else:
         assert r.observations is not None
-        outcomes["policy_entropy"] = policy_entropy(policy, r.observations)
+        entropy = policy_entropy(policy, r.observations)
+        if np.isfinite(entropy):
+            outcomes["policy_entropy"] = entropy
         if greedy:
             g = rollout(policy, spec, n_users=n_users, eval_seed=eval_seed, env=env)
             outcomes["return_greedy"] = float(g.returns["return"].mean())
-        else:
-            outcomes["return_greedy"] = float("nan")
     mode = HEADLINE_MODE if learned else "scripted"
     return Evaluation(outcomes=outcomes, users=users, trajectory=daily_trajectory(r), mode=mode)
