@@ -30,7 +30,9 @@ def training_keys(seed: int, n_users: int) -> NDArray[np.uint64]:
     return draw_keys(rng, n_users)
 
 
-def fixed_returns(core: Simulation, reward: Reward, keys: NDArray[np.uint64]) -> NDArray[np.float64]:
+def fixed_returns(
+    core: Simulation, reward: Reward, keys: NDArray[np.uint64]
+) -> NDArray[np.float64]:
     """Mean episode return of ``reward`` for each fixed action of ``core``'s product on ``keys``.
 
     One simulation of ``n_actions × len(keys)`` users (block ``a`` always shown action ``a``).

@@ -305,8 +305,11 @@ def _log_final(
     # The optimality figures under their own names too (score is computed by a comparison,
     # once the design's planner and random baseline are done: see its results table).
     run.summary.update(
-        {k: v for k, v in scalars(outcomes).items() if k in ("return", "return_greedy",
-                                                              "policy_entropy")}
+        {
+            k: v
+            for k, v in scalars(outcomes).items()
+            if k in ("return", "return_greedy", "policy_entropy")
+        }
     )
     if model_path is not None:
         import wandb

@@ -126,7 +126,9 @@ def _json_or_text(text: str) -> Any:
 
 
 def _same_value(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(b, sort_keys=True, default=repr)
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
+        b, sort_keys=True, default=repr
+    )
 
 
 def grid_combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -533,7 +535,8 @@ class CompareConfig:
                         horizon=self.horizon,
                         population=self.population,
                         user_overrides=dict(self.user_overrides),
-                        hyperparams=dict(self.hyperparams) if is_baseline(algo)
+                        hyperparams=dict(self.hyperparams)
+                        if is_baseline(algo)
                         else {**self.hyperparams, **combo},
                         eval_users=self.eval_users,
                         eval_every=0 if is_baseline(algo) else eval_every,
@@ -547,7 +550,8 @@ class CompareConfig:
                         wandb_dir=str(self.out),
                         progress=False,
                         imports=list(self.imports),
-                        return_rewards=list(dict.fromkeys(self.rewards)) if algo == "random"
+                        return_rewards=list(dict.fromkeys(self.rewards))
+                        if algo == "random"
                         else [],
                     )
                     cell.run_name = run_id(env, reward, algo, seed, hp)

@@ -168,7 +168,7 @@ def sample_actions(probs: NDArray[np.float64], rng: np.random.Generator) -> NDAr
     """One action per row of ``probs``, by inverse CDF on one uniform per row."""
     cdf = np.cumsum(probs, axis=1)
     cdf[:, -1] = 1.0
-    u = rng.random(probs.shape[0])
+    u: NDArray[np.float64] = np.asarray(rng.random(probs.shape[0]), dtype=np.float64)
     out: NDArray[np.int64] = (u[:, None] >= cdf).sum(axis=1).astype(np.int64)
     return out
 

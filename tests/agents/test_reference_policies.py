@@ -35,6 +35,7 @@ def test_copied_users_step_exactly_as_their_originals(env_id: str) -> None:
         actions = rng.integers(0, source.n_actions, 5)
         sig, reward, term, trunc, _ = source.step(actions)
         sig2, reward2, term2, trunc2, _ = copy.step(actions[index])
+        np.testing.assert_array_equal(term2, term[index])
         np.testing.assert_array_equal(reward2, reward[index])
         np.testing.assert_array_equal(sig2.wellbeing, sig.wellbeing[index])
         np.testing.assert_array_equal(trunc2, trunc[index])
@@ -47,7 +48,7 @@ def test_every_user_state_array_has_a_user_axis() -> None:
     assert sim.model is not None
     assert set(vars(sim.model.state)) == set(USER_AXES)
     sim.model.state.extra = np.zeros(3)  # type: ignore[attr-defined]
-    with pytest.raises(KeyError, match="UserState.extra has no user axis"):
+    with pytest.raises(KeyError, match=r"UserState\.extra has no user axis"):
         sim.load_users(sim, np.arange(3))
 
 
