@@ -179,6 +179,9 @@ def run_grid(config: CompareConfig) -> GridResult:
             todo.append(CellTask(cell, key))
         for line in notes:
             note(line)
+        # Planners are the longest cells: started first, they overlap the training cells
+        # instead of running alone at the end (results keep the grid's order).
+        todo.sort(key=lambda task: task.cell.algo != "planner")
         timings = _run(config, todo, len(cells))
         results, trajectories = collect(cells, algos, envs, config.grid)
         atomic_write_csv(out / "results.csv", results)
