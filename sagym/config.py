@@ -377,7 +377,8 @@ class CompareConfig:
 
     Attributes:
         rewards: reward designs (names or composite specs) to train on.
-        baselines: scripted baselines evaluated beside them (random, heuristic, ...).
+        baselines: scripted baselines evaluated beside them (random, heuristic, ...);
+            best_fixed and planner run once per design and score it.
         envs: environment ids.
         algos: learning algorithms.
         seeds: number of seeds (0, 1, ..., seeds - 1), at most 1000.
