@@ -9,7 +9,9 @@ from sagym.agents.baselines import (
     is_baseline,
     make_baseline,
 )
+from sagym.agents.best_fixed import BestFixedPolicy
 from sagym.agents.factory import DEFAULT_HYPERPARAMS, list_algos, load_algo, make_algo
+from sagym.agents.planner import PlannerPolicy
 from sagym.agents.training import TrainConfig, TrainResult, load_config, train
 from sagym.agents.vec_env import BatchedVecEnv, CompanionSB3VecEnv
 
@@ -17,10 +19,12 @@ __all__ = [
     "BASELINES",
     "DEFAULT_HYPERPARAMS",
     "BatchedVecEnv",
+    "BestFixedPolicy",
     "CompanionSB3VecEnv",
     "FixedPolicy",
     "MyopicGreedyPolicy",
     "NeedSupportiveHeuristic",
+    "PlannerPolicy",
     "RandomPolicy",
     "TrainConfig",
     "TrainResult",

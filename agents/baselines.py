@@ -12,6 +12,15 @@ the evaluator) and reads the product's actions and observation features by name.
 * ``greedy``: myopic one-step lookahead on the simulator itself: tries every action on a copy
   of each user and picks today's best for a given reward. It sees the latent state, so it is an
   upper bound for a perfectly informed short-term optimiser.
+
+Two *reference policies* are made for one reward design (a comparison evaluates them once per
+design, and their rows carry that design's reward):
+
+* ``best_fixed``: the product's fixed action with the best return of the design, chosen on
+  training users disjoint from the held-out ones (:mod:`sagym.agents.best_fixed`).
+* ``planner``: model-predictive control on the simulator with the true state and the true future
+  noise, re-planned each day (:mod:`sagym.agents.planner`): an oracle no deployed system has, the
+  yardstick of the ``score`` column.
 """
 
 from __future__ import annotations
@@ -164,7 +173,14 @@ class MyopicGreedyPolicy(ScriptedPolicy):
         return np.argmax(values, axis=0).astype(np.int64)
 
 
-BASELINES = ("random", "heuristic", "greedy", *(f"fixed:{b}" for b in BEHAVIOUR_NAMES))
+BASELINES = (
+    "random",
+    "heuristic",
+    "greedy",
+    "best_fixed",
+    "planner",
+    *(f"fixed:{b}" for b in BEHAVIOUR_NAMES),
+)
 
 
 def baselines_for(env: str) -> tuple[str, ...]:
@@ -173,7 +189,14 @@ def baselines_for(env: str) -> tuple[str, ...]:
 
     product = env_product(env)
     heuristic = ("heuristic",) if product.supportive_cycle else ()
-    return ("random", *heuristic, "greedy", *(f"fixed:{a}" for a in product.action_names))
+    return (
+        "random",
+        *heuristic,
+        "greedy",
+        "best_fixed",
+        "planner",
+        *(f"fixed:{a}" for a in product.action_names),
+    )
 
 
 def make_baseline(
@@ -182,8 +205,12 @@ def make_baseline(
     reward: str | Reward = "satisfaction",
     horizon: int = 90,
     env: str | None = None,
+    eval_seed: int = 0,
 ) -> ScriptedPolicy:
     """Build a scripted baseline by name (see :func:`baselines_for`).
+
+    ``reward`` is the design of ``greedy``, ``best_fixed`` and ``planner``; ``eval_seed`` seeds
+    the training users ``best_fixed`` chooses on (disjoint from the held-out users of that seed).
 
     With ``env`` the baseline is checked against that environment's product (a ``fixed:`` action
     must be one of its actions); without, it is resolved when the evaluator binds it.
@@ -205,6 +232,14 @@ def make_baseline(
         return FixedPolicy(label, names if env is not None or label in names else (label,))
     if algo == "greedy":
         return MyopicGreedyPolicy(reward)
+    if algo == "best_fixed":
+        from sagym.agents.best_fixed import BestFixedPolicy
+
+        return BestFixedPolicy(reward, seed=eval_seed)
+    if algo == "planner":
+        from sagym.agents.planner import PlannerPolicy
+
+        return PlannerPolicy(reward)
     if algo.startswith("greedy:"):
         return MyopicGreedyPolicy(algo.split(":", 1)[1])
     raise ValueError(f"unknown baseline {algo!r}; known: {', '.join(BASELINES)}")

@@ -136,7 +136,13 @@ def train(config: TrainConfig, resume: bool = False, allow_changes: bool = False
     run = tracking.run
     try:
         policy, model_path = _policy(config, run_dir, run, spec, plan)
-        evaluation = evaluate(policy, spec, n_users=config.eval_users, eval_seed=config.eval_seed)
+        evaluation = evaluate(
+            policy,
+            spec,
+            n_users=config.eval_users,
+            eval_seed=config.eval_seed,
+            rewards={name: name for name in config.return_rewards},
+        )
         outcomes = evaluation.outcomes
         atomic_write_csv(run_dir / "trajectory.csv", evaluation.trajectory)
         atomic_write_json(run_dir / "outcomes.json", outcomes)
@@ -272,7 +278,11 @@ def _policy(
 ) -> tuple[Policy, Path | None]:
     if is_baseline(config.algo):
         policy = make_baseline(
-            config.algo, seed=config.seed, reward=config.reward, horizon=config.horizon
+            config.algo,
+            seed=config.seed,
+            reward=config.reward,
+            horizon=config.horizon,
+            eval_seed=config.eval_seed,
         )
         return policy, None
     return _learn(config, run_dir, run, spec, plan)
@@ -292,6 +302,15 @@ def _log_final(
         }
     )
     run.summary.update({f"final/{k}": v for k, v in scalars(outcomes).items()})
+    # The optimality figures under their own names too (score is computed by a comparison,
+    # once the design's planner and random baseline are done: see its results table).
+    run.summary.update(
+        {
+            k: v
+            for k, v in scalars(outcomes).items()
+            if k in ("return", "return_greedy", "policy_entropy")
+        }
+    )
     if model_path is not None:
         import wandb
 
@@ -444,7 +463,9 @@ class _TrainingCallback(BaseCallback):
 
     def _evaluate(self) -> None:
         users = min(self.config.eval_users, 128)
-        ev = evaluate(self.model, self.spec, n_users=users, eval_seed=self.config.eval_seed)
+        ev = evaluate(
+            self.model, self.spec, n_users=users, eval_seed=self.config.eval_seed, greedy=False
+        )
         row = {"global_step": float(self.num_timesteps), **scalars(ev.outcomes)}
         self.rows.append(row)
         atomic_write_csv(self.run_dir / "eval.csv", pd.DataFrame(self.rows))

@@ -112,6 +112,19 @@ class Product:
     def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
         """Forget the users at ``rows`` (new users in those slots)."""
 
+    def memory_arrays(self) -> dict[str, NDArray[Any]]:
+        """What the product remembers per user, by attribute name (for copying users).
+
+        By convention every numpy array attribute whose first axis runs over the ``n_users``
+        users is per-user memory (``SessionProduct.hist``, ``last_action``, a feed's
+        ``interest``); a product that keeps memory otherwise overrides this.
+        """
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == self.n_users
+        }
+
 
 def latent_features(product: type[Product]) -> tuple[str, ...]:
     return (*LATENT_STATE_FEATURES, *(f"pref_{name}" for name in product.actions.names))
@@ -188,6 +201,32 @@ class Simulation:
         assert self.model is not None
         self.model.resample(index, keys)
         self.product.forget(np.asarray(index, dtype=np.int64), self.model)
+
+    def load_users(self, source: Simulation, index: NDArray[np.intp]) -> None:
+        """Make this simulation's users exact copies of ``source``'s users at ``index``.
+
+        ``len(index)`` must equal ``n_users``; an index may repeat, so many slots can continue
+        one user (a planner's candidate rollouts, all in one batch). The user model (state,
+        parameters, noise keys) and the product's per-user memory are copied: each copy then
+        steps exactly as the original would under the same actions, since a user's noise is a
+        function of its key and the day. Both simulations must be of the same product and
+        model config (their rewards may differ).
+        """
+        assert self.model is not None and source.model is not None, "call reset() first"
+        if source.product_type is not self.product_type:
+            raise ValueError(
+                f"cannot copy users of {source.product_type.__name__} into "
+                f"{self.product_type.__name__}"
+            )
+        index = np.asarray(index, dtype=np.intp)
+        self.model.load_users(source.model, index)
+        mine = self.product.memory_arrays()
+        for name, value in source.product.memory_arrays().items():
+            target = mine.get(name)
+            if target is None:  # scratch an attribute reassigned since (same name, new array)
+                setattr(self.product, name, np.take(value, index, axis=0))
+            else:
+                np.take(value, index, axis=0, out=target)
 
     @property
     def persona(self) -> NDArray[np.int64]:

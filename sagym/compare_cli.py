@@ -7,6 +7,7 @@ sagym compare --experiment my_grid.yaml
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def run_compare(args: argparse.Namespace, prog: str = "sagym compare") -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sagym.experiment import output_guard, run_grid
+    from sagym.experiment import optimality_warnings, output_guard, run_grid
     from sagym.report import build_report
     from sagym.tracking import log_comparison
 
@@ -78,6 +79,8 @@ def _compare(args: argparse.Namespace) -> int:
         f"evaluated now, {grid.reused} reused) in {elapsed:.1f} s"
     )
     print(f"results: {out / 'results.csv'}   report: {out / 'report.md'}")
+    for line in optimality_warnings(grid.results):
+        print(f"sagym compare: warning: {line}", file=sys.stderr)
     if wandb_dir:
         print(f"W&B runs saved offline; upload with:  wandb sync {wandb_dir}/offline-run-*")
     return 0

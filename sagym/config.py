@@ -25,7 +25,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import ArgsKwargs
 
@@ -62,20 +62,87 @@ if TYPE_CHECKING:
 
 DEFAULT_ENV = "sagym/Companion-v0"
 DEFAULT_REWARDS = ("engagement", "satisfaction", "need_support")
-DEFAULT_BASELINES = ("random",)
+#: Reference policies made for one reward design: evaluated once per design in a grid (seed 0),
+#: their rows carry the design's reward (``sagym.agents.best_fixed``, ``sagym.agents.planner``).
+REFERENCE_POLICIES = ("best_fixed", "planner")
+DEFAULT_BASELINES = ("random", *REFERENCE_POLICIES)
 #: Config fields that are sugar for the env kwarg of the same name.
 ENV_KWARG_SUGAR = ("horizon", "population", "user_overrides")
 
 
 def is_baseline(algo: str) -> bool:
     """A scripted baseline's name (no training); ``sagym.agents.baselines`` re-exports it."""
-    return algo in ("random", "heuristic") or algo.startswith(("fixed:", "greedy"))
+    return algo in ("random", "heuristic", *REFERENCE_POLICIES) or algo.startswith(
+        ("fixed:", "greedy")
+    )
 
 
-def run_id(env: str, reward: str, algo: str, seed: int) -> str:
-    """``env__reward__algo__seed``, with the reward spec made safe for a folder name."""
+def is_reference(algo: str) -> bool:
+    """A reference policy of a design (``best_fixed``, ``planner``): no training, one run per
+    design, and the design's reward in its row."""
+    return algo in REFERENCE_POLICIES
+
+
+def run_id(env: str, reward: str, algo: str, seed: int, grid: str = "") -> str:
+    """``env__reward__algo__seed``, with the reward spec made safe for a folder name; a grid
+    combination (``gamma=0.99``) follows the algorithm: ``env__reward__algo-gamma-0.99__seed``."""
     slug = "".join(c if c.isalnum() or c in "_-." else "_" for c in reward.replace("*", "x"))
-    return f"{env.split('/')[-1]}__{slug}__{algo.replace(':', '-')}__{seed}"
+    name = algo.replace(":", "-")
+    if grid:
+        name += "-" + "".join(
+            c if c.isalnum() or c in "_-." else "-" for c in grid.replace("=", "-")
+        )
+    return f"{env.split('/')[-1]}__{slug}__{name}__{seed}"
+
+
+def grid_axes(value: Any) -> Any:
+    """A grid as pydantic's input: each axis a list of values. ``"0,0.9,0.99"`` (the command
+    line's ``--grid gamma=0,0.9,0.99``) is split at commas, each piece read as JSON where it
+    parses; a single value is an axis of one; repeated values run once."""
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for name, values in value.items():
+        if isinstance(values, str):
+            pieces = [p.strip() for p in values.split(",")]
+            values = [_json_or_text(p) for p in pieces if p]
+        elif not isinstance(values, list | tuple):
+            values = [values]
+        kept: list[Any] = []
+        for v in values:
+            if not any(_same_value(v, k) for k in kept):
+                kept.append(v)
+        if not kept:
+            raise ValueError(f"grid.{name}: give at least one value; got {_show(values)}")
+        out[str(name)] = kept
+    return out
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
+        b, sort_keys=True, default=repr
+    )
+
+
+def grid_combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's axes, in order (one empty combination for no grid)."""
+    import itertools
+
+    names = list(grid)
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(
+        *(grid[n] for n in names))]  # fmt: skip
+
+
+def grid_label(combo: Mapping[str, Any]) -> str:
+    """``gamma=0.99,learning_rate=0.001``: a combination as it appears in design labels."""
+    return ",".join(f"{k}={json.dumps(v, default=repr)}" for k, v in combo.items())
 
 
 def _show(value: Any) -> str:
@@ -190,6 +257,9 @@ class TrainConfig:
         torch_threads: torch threads (1: processes side by side do not fight over cores).
         progress: show a progress bar.
         imports: modules to import first (user rewards and populations register themselves).
+        return_rewards: rewards whose episode return the final evaluation also reports, as
+            ``return:<reward>`` (a comparison asks its random baseline for each design's, the
+            zero of the design's score).
     """
 
     env: Text = "sagym/Companion-v0"
@@ -217,6 +287,7 @@ class TrainConfig:
     torch_threads: Annotated[Integer, Field(ge=1, le=1024)] = 1
     progress: bool = True
     imports: TextList = field(default_factory=list)
+    return_rewards: TextList = field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -230,6 +301,8 @@ class TrainConfig:
         check_env(self.env)
         check_algo(self.algo)
         check_reward(self.reward)
+        for i, reward in enumerate(self.return_rewards):
+            check_reward(reward, f"return_rewards[{i}]")
         if self.population is not None:
             check_population(self.population)
         check_env_kwargs(self.env_kwargs, "reward")
@@ -306,7 +379,8 @@ class CompareConfig:
 
     Attributes:
         rewards: reward designs (names or composite specs) to train on.
-        baselines: scripted baselines evaluated beside them (random, heuristic, ...).
+        baselines: scripted baselines evaluated beside them (random, heuristic, ...);
+            best_fixed and planner run once per design and score it.
         envs: environment ids.
         algos: learning algorithms.
         seeds: number of seeds (0, 1, ..., seeds - 1), at most 1000.
@@ -336,6 +410,9 @@ class CompareConfig:
             experiment.
         backend: where cells run: ``local`` (this machine's processes) or ``ray``.
         address: address of an existing Ray cluster (default: start a local Ray).
+        grid: algorithm hyperparameters as grid axes, each a list of values
+            (``gamma=0,0.9,0.99``); every trained design runs at every combination, labelled
+            ``satisfaction[gamma=0.99]``. Baselines and reference policies run once.
     """
 
     rewards: TextList = field(default_factory=lambda: list(DEFAULT_REWARDS))
@@ -365,11 +442,17 @@ class CompareConfig:
     force: bool = False
     backend: Literal["local", "ray"] = "local"
     address: Text | None = None
+    grid: dict[str, list[Any]] = field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _fold_env_kwargs(cls, data: Any) -> Any:
         return fold_env_kwargs(data)
+
+    @field_validator("grid", mode="before")
+    @classmethod
+    def _grid_axes(cls, value: Any) -> Any:
+        return grid_axes(value)
 
     @model_validator(mode="after")
     def _registered(self) -> CompareConfig:
@@ -388,6 +471,12 @@ class CompareConfig:
         if self.population is not None:
             check_population(self.population)
         check_env_kwargs(self.env_kwargs, "rewards")
+        for name in self.grid:
+            if name in self.hyperparams:
+                raise ValueError(
+                    f"grid.{name}: {name} is also given in hyperparams "
+                    f"({name}={_show(self.hyperparams[name])}); give it once"
+                )
         for env in self.envs:
             check_user(
                 self.horizon, self.population, "engagement", self.user_overrides, env,
@@ -409,19 +498,37 @@ class CompareConfig:
         return cls(**dict(data))
 
     def cells(self) -> list[TrainConfig]:
-        """Every run of the grid, in a fixed order."""
+        """Every run of the grid, in a fixed order.
+
+        Trained designs run at every seed and every combination of the ``grid`` axes; scripted
+        baselines at every seed with no design (reward ``none``); reference policies
+        (``best_fixed``, ``planner``) once per design, seed 0. The random baseline also reports
+        each design's return (``return:<design>``), the zero of the design's score.
+        """
         CompareConfig.from_dict(self.to_dict())  # fields may have been edited since
+        self.check_grid()
         cells: list[TrainConfig] = []
         envs = list(dict.fromkeys(self.envs))
         algos = list(dict.fromkeys(self.algos))
         group = self.experiment_name()
         eval_every = self.steps // 4 if self.eval_every is None else self.eval_every
+        combos = grid_combinations(self.grid)
         for env in self.envs:
-            pairs = [(r, a) for a in self.algos for r in self.rewards]
-            pairs += [("none", b) for b in self.baselines]
-            for reward, algo in pairs:
-                for seed in range(self.seeds):
-                    label = design_label(reward, algo, algos, env, envs)
+            runs: list[tuple[str, str, dict[str, Any], range]] = [
+                (r, a, combo, range(self.seeds))
+                for a in self.algos
+                for combo in combos
+                for r in self.rewards
+            ]
+            for b in self.baselines:
+                if is_reference(b):
+                    runs += [(r, b, {}, range(1)) for r in self.rewards]
+                else:
+                    runs.append(("none", b, {}, range(self.seeds)))
+            for reward, algo, combo, seeds in runs:
+                hp = grid_label(combo)
+                for seed in seeds:
+                    label = design_label(reward, algo, algos, env, envs, hp)
                     cell = TrainConfig(
                         env=env,
                         reward=reward if reward != "none" else "engagement",
@@ -433,7 +540,9 @@ class CompareConfig:
                         horizon=self.horizon,
                         population=self.population,
                         user_overrides=dict(self.user_overrides),
-                        hyperparams=dict(self.hyperparams),
+                        hyperparams=dict(self.hyperparams)
+                        if is_baseline(algo)
+                        else {**self.hyperparams, **combo},
                         eval_users=self.eval_users,
                         eval_every=0 if is_baseline(algo) else eval_every,
                         eval_seed=self.eval_seed,
@@ -442,16 +551,42 @@ class CompareConfig:
                         wandb_project=self.wandb_project,
                         wandb_group=group,
                         wandb_entity=self.wandb_entity,
-                        wandb_tags=run_tags(self.wandb_tags, label, env, algo, seed),
+                        wandb_tags=run_tags(self.wandb_tags, label, env, algo, seed, hp),
                         wandb_dir=str(self.out),
                         progress=False,
                         imports=list(self.imports),
+                        return_rewards=list(dict.fromkeys(self.rewards))
+                        if algo == "random"
+                        else [],
                     )
-                    cell.run_name = run_id(env, reward, algo, seed)
+                    cell.run_name = run_id(env, reward, algo, seed, hp)
                     cells.append(cell)
         for cell in cells:
             cell.validate()
         return cells
+
+    def check_grid(self) -> None:
+        """Every grid value of every axis, checked through the algorithm's hyperparameter check
+        (SB3 builds the algorithm once with it); an error names ``grid.<axis>``."""
+        if not self.grid or not self.rewards:
+            return
+        from sagym.agents.factory import DEFAULT_N_ENVS
+        from sagym.agents.training import check_hyperparams
+
+        for algo in dict.fromkeys(self.algos):
+            n_envs = self.n_envs or DEFAULT_N_ENVS.get(algo, 1)
+            for name, values in self.grid.items():
+                for value in values:
+                    try:
+                        check_hyperparams(
+                            algo, n_envs, {**self.hyperparams, name: value}, self.envs[0],
+                            self.env_kwargs,
+                        )  # fmt: skip
+                    except ValueError as err:
+                        message = str(err).removeprefix("hyperparams: ")
+                        raise ConfigError(
+                            f"grid.{name}: value {_show(value)} is refused: {message}"
+                        ) from None
 
     def experiment_name(self) -> str:
         """The W&B group of the comparison's runs: ``wandb_group``, or the output folder's
@@ -462,11 +597,15 @@ class CompareConfig:
         return dataclasses.asdict(self)
 
 
-def run_tags(extra: Sequence[str], design: str, env: str, algo: str, seed: int) -> list[str]:
-    """A run's W&B tags: ``extra``, then ``design:``, ``env:``, ``algo:``, ``seed:`` and
-    ``baseline`` for a scripted baseline. W&B refuses tags over 64 characters: a long composite
-    design is cut there (the whole label is in the run's config)."""
+def run_tags(
+    extra: Sequence[str], design: str, env: str, algo: str, seed: int, grid: str = ""
+) -> list[str]:
+    """A run's W&B tags: ``extra``, then ``design:``, ``env:``, ``algo:``, ``seed:``, ``grid:``
+    for a grid combination and ``baseline`` for a scripted baseline. W&B refuses tags over 64
+    characters: a long composite design is cut there (the whole label is in the run's config)."""
     tags = [*extra, f"design:{design}", f"env:{env}", f"algo:{algo}", f"seed:{seed}"]
+    if grid:
+        tags.append(f"grid:{grid}")
     if is_baseline(algo):
         tags.append("baseline")
     return list(dict.fromkeys(t[:64] for t in tags))
@@ -481,14 +620,22 @@ def _env_names(envs: Sequence[str]) -> dict[str, str]:
 
 
 def design_label(
-    reward: str, algo: str, algos: Sequence[str], env: str = "", envs: Sequence[str] = ()
+    reward: str,
+    algo: str,
+    algos: Sequence[str],
+    env: str = "",
+    envs: Sequence[str] = (),
+    grid: str = "",
 ) -> str:
     """The name a run's design has in tables: the reward, or the baseline's name; ``/algo`` when
-    a comparison has several algorithms, and ``EnvName-vN/`` in front when it has several
-    environments (two envs with the same reward are two designs)."""
-    label = algo if is_baseline(algo) else reward
-    if not is_baseline(algo) and len(set(algos)) > 1:
+    a comparison has several algorithms, ``[gamma=0.99]`` after the reward for a grid
+    combination, ``<reward>/planner`` for a reference policy of a design, and ``EnvName-vN/`` in
+    front when it has several environments (two envs with the same reward are two designs)."""
+    label = algo if is_baseline(algo) else f"{reward}[{grid}]" if grid else reward
+    if is_reference(algo):
         label = f"{reward}/{algo}"
+    elif not is_baseline(algo) and len(set(algos)) > 1:
+        label = f"{label}/{algo}"
     envs = list(dict.fromkeys(envs))
     if len(envs) > 1 and env:
         label = f"{_env_names(envs).get(env, env)}/{label}"
@@ -500,12 +647,17 @@ __all__ = [
     "DEFAULT_ENV",
     "DEFAULT_REWARDS",
     "ENV_KWARG_SUGAR",
+    "REFERENCE_POLICIES",
     "CompareConfig",
     "TrainConfig",
     "check_env_kwargs",
     "design_label",
     "fold_env_kwargs",
+    "grid_axes",
+    "grid_combinations",
+    "grid_label",
     "is_baseline",
+    "is_reference",
     "run_id",
     "run_tags",
 ]

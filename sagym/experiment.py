@@ -20,7 +20,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,13 @@ from sagym.config import (
     CompareConfig,
     TrainConfig,
     design_label,
+    grid_label,
     is_baseline,
+    is_reference,
 )
 from sagym.grid_folder import CONFIG_NAME, check_output_folder, output_path, remove_temporaries
 from sagym.io import atomic_write_csv, atomic_write_json
-from sagym.outcomes import OUTCOME_METRICS
+from sagym.outcomes import ENTROPY_WARNING_SHARE, HEADLINE_MODE, OUTCOME_METRICS
 from sagym.run_lock import hold_output_lock
 
 
@@ -53,9 +55,12 @@ __all__ = [
     "DEFAULT_REWARDS",
     "CompareConfig",
     "GridResult",
+    "add_scores",
     "collect",
     "design_label",
     "duplicate_notes",
+    "optimality_score",
+    "optimality_warnings",
     "output_guard",
     "run_grid",
     "unique_cells",
@@ -83,13 +88,14 @@ def unique_cells(cells: list[TrainConfig]) -> list[TrainConfig]:
     kept: dict[tuple[Any, ...], TrainConfig] = {}
     canonical: dict[str, str] = {}
     for cell in cells:
-        if is_baseline(cell.algo):
+        if is_baseline(cell.algo) and not is_reference(cell.algo):
             reward = "none"
         else:
             if cell.reward not in canonical:
                 canonical[cell.reward] = _canonical_reward(cell.reward)
             reward = canonical[cell.reward]
-        kept.setdefault((cell.env, reward, cell.algo, cell.seed), cell)
+        hp = json.dumps(cell.hyperparams, sort_keys=True, default=repr)
+        kept.setdefault((cell.env, reward, cell.algo, cell.seed, hp), cell)
     return list(kept.values())
 
 
@@ -173,8 +179,11 @@ def run_grid(config: CompareConfig) -> GridResult:
             todo.append(CellTask(cell, key))
         for line in notes:
             note(line)
+        # Planners are the longest cells: started first, they overlap the training cells
+        # instead of running alone at the end (results keep the grid's order).
+        todo.sort(key=lambda task: task.cell.algo != "planner")
         timings = _run(config, todo, len(cells))
-        results, trajectories = collect(cells, algos, envs)
+        results, trajectories = collect(cells, algos, envs, config.grid)
         atomic_write_csv(out / "results.csv", results)
         atomic_write_csv(out / "trajectories.csv", trajectories)
         atomic_write_json(out / "timings.json", timings)
@@ -218,21 +227,47 @@ def _run(config: CompareConfig, todo: list[CellTask], total: int) -> dict[str, f
     return dict(sorted(timings.items()))
 
 
+#: A trained agent below this share of the planner's gain over random is reported as stalled.
+SCORE_WARNING = 0.9
+#: Columns of the optimality gap and of the evaluation mode, after the outcome metrics.
+GAP_COLUMNS = ("eval_mode", "return", "score", "return_greedy", "score_greedy", "policy_entropy")
+
+
+def optimality_score(value: Any, random: Any, planner: Any) -> Any:
+    """``(value − random) / (planner − random)``: 0 for the random policy, 1 for the planner.
+
+    NaN where the planner's gain over random is zero (nothing to score against) or unknown."""
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.asarray(planner, dtype=float) - np.asarray(random, dtype=float)
+        out = (np.asarray(value, dtype=float) - np.asarray(random, dtype=float)) / gap
+        return np.where(gap == 0, np.nan, out)
+
+
 def collect(
-    cells: list[TrainConfig], algos: Sequence[str], envs: Sequence[str] = ()
+    cells: list[TrainConfig],
+    algos: Sequence[str],
+    envs: Sequence[str] = (),
+    grid: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read every cell's outcomes and trajectory into two tables, in the grid's order.
 
     With several environments the designs are env-qualified (``Feed-v0/engagement``), and each
-    row's ``share_*`` columns are those of its env's actions (empty for another env's).
+    row's ``share_*`` columns are those of its env's actions (empty for another env's). The
+    optimality gap is added by :func:`add_scores`.
     """
     rows = []
     trajectories = []
+    axes = list(grid or {})
     for cell in cells:
         folder = Path(cell.out) / str(cell.run_name)
         outcomes = json.loads((folder / "outcomes.json").read_text())
-        reward = "none" if is_baseline(cell.algo) else cell.reward
-        design = design_label(reward, cell.algo, algos, cell.env, envs)
+        reference = is_reference(cell.algo)
+        reward = "none" if is_baseline(cell.algo) and not reference else cell.reward
+        hp = grid_label({k: cell.hyperparams[k] for k in axes if k in cell.hyperparams})
+        hp = "" if is_baseline(cell.algo) else hp
+        design = design_label(reward, cell.algo, algos, cell.env, envs, hp)
         head = {
             "env": cell.env,
             "reward": reward,
@@ -242,13 +277,82 @@ def collect(
             "steps": cell.steps,
         }
         core = {m: outcomes[m] for m in OUTCOME_METRICS}
-        extra = {k: v for k, v in sorted(outcomes.items()) if k not in core}
-        rows.append({**head, **core, **extra})
+        gap = {
+            "grid": hp,
+            "eval_mode": "scripted" if is_baseline(cell.algo) else HEADLINE_MODE,
+            "return": outcomes.get("return", float("nan")) if reward != "none" else float("nan"),
+            "return_greedy": outcomes.get("return_greedy", float("nan"))
+            if reward != "none"
+            else float("nan"),
+            "policy_entropy": outcomes.get("policy_entropy", float("nan")),
+        }
+        skip = {*core, *gap, "return", "return_greedy"}
+        extra = {k: v for k, v in sorted(outcomes.items()) if k not in skip}
+        rows.append({**head, **core, **gap, **extra})
         traj = pd.read_csv(folder / "trajectory.csv")
         for key in reversed(list(head)):
             traj.insert(0, key, [head[key]] * len(traj))
         trajectories.append(traj)
-    results = pd.DataFrame(rows)
-    ordered = list(head) + list(OUTCOME_METRICS)
+    results = add_scores(pd.DataFrame(rows))
+    ordered = [*head, *OUTCOME_METRICS, "grid", *GAP_COLUMNS]
     results = results[ordered + [c for c in results.columns if c not in ordered]]
     return results, pd.concat(trajectories, ignore_index=True)
+
+
+def add_scores(results: pd.DataFrame) -> pd.DataFrame:
+    """``score`` and ``score_greedy`` of every row with a design: its return against the
+    random baseline's return under that design (mean over random's seeds, its
+    ``return:<design>``) and the design's planner's. NaN where the grid has no random or no
+    planner for the design, and for rows without a design (random, heuristic, fixed:)."""
+    import numpy as np
+
+    results = results.copy()
+    score = np.full(len(results), np.nan)
+    score_greedy = np.full(len(results), np.nan)
+    for i, (_, row) in enumerate(results.iterrows()):
+        reward, env = row["reward"], row["env"]
+        if reward == "none":
+            continue
+        same_env = results["env"] == env
+        random_rows = results[same_env & (results["algo"] == "random")]
+        column = f"return:{reward}"
+        planner = results[same_env & (results["algo"] == "planner") & (results["reward"] == reward)]
+        if random_rows.empty or column not in random_rows or planner.empty:
+            continue
+        zero = float(random_rows[column].mean())
+        top = float(planner["return"].iloc[0])
+        score[i] = optimality_score(row["return"], zero, top)
+        score_greedy[i] = optimality_score(row["return_greedy"], zero, top)
+    results["score"] = score
+    results["score_greedy"] = score_greedy
+    return results
+
+
+def optimality_warnings(results: pd.DataFrame) -> list[str]:
+    """One line per trained row whose score is below :data:`SCORE_WARNING` or whose policy
+    entropy is above :data:`ENTROPY_WARNING_SHARE` of ln(n_actions) (unconverged)."""
+    import math
+
+    lines = []
+    for _, row in results.iterrows():
+        if is_baseline(str(row["algo"])):
+            continue
+        n_actions = sum(1 for c in results.columns if c.startswith("share_") and "@" not in c
+                        and not pd.isna(row[c]))  # fmt: skip
+        where = f"{row['design']} seed {row['seed']}"
+        score = row.get("score", float("nan"))
+        if not pd.isna(score) and score < SCORE_WARNING:
+            lines.append(
+                f"{where}: score {score:.2f} < {SCORE_WARNING} of the planner's gain over random "
+                "(the agent stops short of what the design rewards)"
+            )
+        entropy = row.get("policy_entropy", float("nan"))
+        if n_actions > 1 and not pd.isna(entropy):
+            limit = ENTROPY_WARNING_SHARE * math.log(n_actions)
+            if entropy > limit:
+                lines.append(
+                    f"{where}: policy entropy {entropy:.2f} nats > {limit:.2f} "
+                    f"({ENTROPY_WARNING_SHARE:.0%} of ln {n_actions}): the policy is near "
+                    "uniform (unconverged)"
+                )
+    return lines

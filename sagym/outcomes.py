@@ -26,8 +26,9 @@ Outcome metrics (one number per run; each also per persona):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -37,6 +38,7 @@ from numpy.typing import NDArray
 from sagym.envs.lookup import make_simulation
 from sagym.envs.simulation import SimulationSpec
 from sagym.envs.user.noise import draw_keys
+from sagym.rewards import Reward, make_reward
 from sagym.signals import NEEDS, DaySignals
 
 EVAL_STREAM = 0x5A6E_7A1  # spawn key of the evaluation users' seed stream
@@ -99,10 +101,28 @@ class Policy(Protocol):
     ) -> tuple[NDArray[Any], Any]: ...
 
 
+#: How a trained policy is evaluated. ``sampled`` draws each action from the policy's
+#: distribution (the policy as trained, and as a deployed model samples), reproducibly from a
+#: generator keyed by the evaluation seed; ``greedy`` takes its most probable action. The
+#: headline outcomes and ``return`` are sampled; ``return_greedy`` is the greedy figure. A
+#: scripted baseline acts as it is written (mode ``scripted``), once.
+EVAL_MODES: tuple[str, ...] = ("sampled", "greedy")
+HEADLINE_MODE = "sampled"
+SAMPLE_STREAM = 0x5A_3B1E  # spawn key of the sampled evaluation's action draws
+#: A trained policy whose mean entropy over the evaluation observations exceeds this share of
+#: the maximum, ln(n_actions), is reported as unconverged (``sagym compare`` warns).
+ENTROPY_WARNING_SHARE = 0.5
+
+
 def evaluation_keys(eval_seed: int, n_users: int) -> NDArray[np.uint64]:
     """Keys of the held-out users: a seed stream no training environment draws from."""
     rng = np.random.default_rng(np.random.SeedSequence(eval_seed, spawn_key=(EVAL_STREAM,)))
     return draw_keys(rng, n_users)
+
+
+def sampling_generator(eval_seed: int) -> np.random.Generator:
+    """The generator a sampled evaluation draws its actions from (its own stream)."""
+    return np.random.default_rng(np.random.SeedSequence(eval_seed, spawn_key=(SAMPLE_STREAM,)))
 
 
 @dataclass
@@ -113,10 +133,73 @@ class Rollout:
     persona: NDArray[np.object_]  # (n_users,)
     actions: NDArray[np.int64]  # (horizon, n_users)
     action_names: tuple[str, ...] = ()  # the product's actions, indexed by ``actions``
+    returns: dict[str, NDArray[np.float64]] = field(default_factory=dict)  # name -> (n_users,)
+    observations: NDArray[np.float32] | None = None  # (horizon, n_users, obs_dim)
 
     @property
     def horizon(self) -> int:
         return int(self.actions.shape[0])
+
+
+def is_learned(policy: Any) -> bool:
+    """An SB3 model (it has a ``policy`` network), not a scripted baseline."""
+    return hasattr(policy, "policy") and hasattr(policy, "predict")
+
+
+def _distribution_probs(policy: Any, obs: NDArray[np.float32]) -> NDArray[np.float64] | None:
+    """The action probabilities of an SB3 actor-critic over a discrete action space, or None
+    where the policy has none to read (DQN, a recurrent policy)."""
+    net = getattr(policy, "policy", None)
+    if net is None or not hasattr(net, "get_distribution") or hasattr(net, "lstm_actor"):
+        return None
+    import torch
+
+    with torch.no_grad():
+        tensor, _ = net.obs_to_tensor(obs)
+        dist = net.get_distribution(tensor)
+    probs = getattr(getattr(dist, "distribution", None), "probs", None)
+    if probs is None:
+        return None
+    out: NDArray[np.float64] = probs.cpu().numpy().astype(np.float64)
+    return out
+
+
+def sample_actions(probs: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
+    """One action per row of ``probs``, by inverse CDF on one uniform per row."""
+    cdf = np.cumsum(probs, axis=1)
+    cdf[:, -1] = 1.0
+    u: NDArray[np.float64] = np.asarray(rng.random(probs.shape[0]), dtype=np.float64)
+    out: NDArray[np.int64] = (u[:, None] >= cdf).sum(axis=1).astype(np.int64)
+    return out
+
+
+@contextlib.contextmanager
+def _seeded_globals(seed: int) -> Iterator[None]:
+    """torch's and numpy's global generators seeded for a block and restored after it: the
+    fallback for policies that sample only through ``predict`` (DQN, recurrent PPO)."""
+    import torch
+
+    state = np.random.get_state()  # noqa: NPY002
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002
+        try:
+            yield
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
+
+
+def policy_entropy(policy: Any, observations: NDArray[np.float32]) -> float:
+    """Mean entropy (nats) of a trained policy's action distribution over ``observations``
+    (any leading shape), from SB3's ``policy.get_distribution(obs).entropy()``; NaN where the
+    policy has no distribution to read (scripted baselines, DQN, recurrent policies)."""
+    flat = observations.reshape(-1, observations.shape[-1])
+    probs = _distribution_probs(policy, flat) if is_learned(policy) else None
+    if probs is None:
+        return float("nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(probs > 0, -probs * np.log(probs), 0.0)
+    return float(terms.sum(axis=1).mean())
 
 
 def rollout(
@@ -126,11 +209,16 @@ def rollout(
     eval_seed: int = 0,
     deterministic: bool = True,
     env: str | None = None,
+    rewards: Mapping[str, Reward | str] | None = None,
+    keep_observations: bool = False,
 ) -> Rollout:
     """Run ``policy`` on ``n_users`` held-out users for ``spec.horizon`` days, in one batch.
 
     The users live in the simulation of ``env`` (default: ``spec.env``, else Companion-v0), the
-    same product the policy was trained on.
+    same product the policy was trained on. ``deterministic=False`` samples a trained policy's
+    actions from a generator keyed by ``eval_seed`` (:func:`sampling_generator`), so a sampled
+    evaluation is reproducible bit for bit. ``returns["return"]`` is each user's episode return
+    of ``spec.reward``; ``rewards`` adds the returns of other rewards by name.
     """
     core = make_simulation(spec, n_users, env)
     core.reset(evaluation_keys(eval_seed, n_users))
@@ -140,24 +228,45 @@ def rollout(
     fields = [f for f in DaySignals.__dataclass_fields__ if f != "action"]
     days: dict[str, list[NDArray[Any]]] = {f: [] for f in fields}
     actions: list[NDArray[np.int64]] = []
+    observations: list[NDArray[np.float32]] = []
+    extra = {name: make_reward(r) for name, r in (rewards or {}).items()}
+    returns = {name: np.zeros(n_users) for name in ("return", *extra)}
     state: Any = None
     starts = np.ones(n_users, dtype=bool)
-    for _ in range(core.horizon):
-        obs = core.observe()
-        act, state = policy.predict(
-            obs, state=state, episode_start=starts, deterministic=deterministic
-        )
-        starts = np.zeros(n_users, dtype=bool)
-        act = np.asarray(act, dtype=np.int64).reshape(n_users)
-        sig, *_ = core.step(act)
-        actions.append(act)
-        for f in fields:
-            days[f].append(getattr(sig, f))
+    sampled = not deterministic and is_learned(policy)
+    rng = sampling_generator(eval_seed)
+    seeded = _seeded_globals(eval_seed) if sampled else contextlib.nullcontext()
+    space = getattr(policy, "action_space", None)
+    if sampled and space is not None and hasattr(space, "seed"):
+        space.seed(int(eval_seed))  # DQN's exploration draws from its action space
+    with seeded:
+        for _ in range(core.horizon):
+            obs = core.observe()
+            if keep_observations:
+                observations.append(obs)
+            probs = _distribution_probs(policy, obs) if sampled else None
+            if probs is not None:
+                act = sample_actions(probs, rng)
+            else:
+                act, state = policy.predict(
+                    obs, state=state, episode_start=starts, deterministic=deterministic
+                )
+            starts = np.zeros(n_users, dtype=bool)
+            act = np.asarray(act, dtype=np.int64).reshape(n_users)
+            sig, reward, *_ = core.step(act)
+            returns["return"] += reward
+            for name, fn in extra.items():
+                returns[name] += np.asarray(fn(sig), dtype=np.float64)
+            actions.append(act)
+            for f in fields:
+                days[f].append(getattr(sig, f))
     return Rollout(
         signals={f: np.stack(v) for f, v in days.items()},
         persona=core.persona_names(),
         actions=np.stack(actions),
         action_names=core.action_names,
+        returns=returns,
+        observations=np.stack(observations) if keep_observations else None,
     )
 
 
@@ -220,13 +329,18 @@ def daily_trajectory(r: Rollout) -> pd.DataFrame:
 
 
 def action_shares(r: Rollout) -> dict[str, float]:
-    """Share of each of the product's actions among days with a session."""
+    """Share of each of the product's actions among days with a session, over all users
+    (``share_<action>``) and per persona (``share_<action>@<persona>``)."""
     present = r.signals["present"]
-    shown = r.actions[present]
-    total = max(int(shown.size), 1)
-    return {
-        f"share_{name}": float((shown == k).sum() / total) for k, name in enumerate(r.action_names)
-    }
+    out: dict[str, float] = {}
+    groups: list[tuple[str, NDArray[np.bool_]]] = [("", np.ones(r.persona.shape[0], dtype=bool))]
+    groups += [(f"@{p}", r.persona == p) for p in sorted(set(r.persona.tolist()))]
+    for suffix, mask in groups:
+        shown = r.actions[:, mask][present[:, mask]]
+        total = max(int(shown.size), 1)
+        for k, name in enumerate(r.action_names):
+            out[f"share_{name}{suffix}"] = float((shown == k).sum() / total)
+    return out
 
 
 @dataclass
@@ -234,6 +348,7 @@ class Evaluation:
     outcomes: dict[str, float]
     users: pd.DataFrame
     trajectory: pd.DataFrame
+    mode: str = "scripted"  # sampled (a trained policy's headline) or scripted
 
 
 def evaluate(
@@ -242,12 +357,48 @@ def evaluate(
     n_users: int = 256,
     eval_seed: int = 0,
     env: str | None = None,
+    greedy: bool = True,
+    rewards: Mapping[str, Reward | str] | None = None,
 ) -> Evaluation:
-    """Outcome metrics of a frozen policy on held-out users of ``env`` (deterministic actions)."""
+    """Outcome metrics of a frozen policy on held-out users of ``env``.
+
+    A trained policy's headline outcomes are *sampled* (:data:`HEADLINE_MODE`), and with
+    ``greedy`` it is evaluated again taking its most probable actions, reported as
+    ``return_greedy``; a scripted baseline is evaluated once as written. Outcomes gain
+    ``return`` (mean episode return of ``spec.reward`` over the users), ``return:<name>`` for
+    each of ``rewards``, ``policy_entropy`` (mean over the evaluation observations; absent
+    for a scripted policy and where a policy has no distribution to read: undefined values are
+    left out, never NaN, so outcomes compare with ``==``) and per-persona action shares.
+    """
     if not isinstance(spec, SimulationSpec):
         spec = SimulationSpec(**dict(spec))
-    r = rollout(policy, spec, n_users=n_users, eval_seed=eval_seed, env=env)
+    learned = is_learned(policy)
+    r = rollout(
+        policy,
+        spec,
+        n_users=n_users,
+        eval_seed=eval_seed,
+        deterministic=not learned,
+        env=env,
+        rewards=rewards,
+        keep_observations=learned,
+    )
     users = per_user_outcomes(r)
     outcomes = summarize_outcomes(users)
     outcomes.update(action_shares(r))
-    return Evaluation(outcomes=outcomes, users=users, trajectory=daily_trajectory(r))
+    outcomes["return"] = float(r.returns["return"].mean())
+    for name in rewards or {}:
+        outcomes[f"return:{name}"] = float(r.returns[name].mean())
+    # Keys whose value is undefined are left out (never NaN): outcomes compare with ``==``.
+    if not learned:
+        outcomes["return_greedy"] = outcomes["return"]
+    else:
+        assert r.observations is not None
+        entropy = policy_entropy(policy, r.observations)
+        if np.isfinite(entropy):
+            outcomes["policy_entropy"] = entropy
+        if greedy:
+            g = rollout(policy, spec, n_users=n_users, eval_seed=eval_seed, env=env)
+            outcomes["return_greedy"] = float(g.returns["return"].mean())
+    mode = HEADLINE_MODE if learned else "scripted"
+    return Evaluation(outcomes=outcomes, users=users, trajectory=daily_trajectory(r), mode=mode)

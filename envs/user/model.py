@@ -118,6 +118,21 @@ class PackedRow:
         getattr(obj, self.matrix)[self.index][...] = value
 
 
+#: The axis along which each :class:`UserState` array runs over users.
+USER_AXES: dict[str, int] = {
+    "prefs": 1,
+    "prefs_initial": 0,
+    "habituation": 1,
+    "levels": 2,
+    "needs": 2,
+    "memory": 1,
+    "present": 0,
+    "days_away": 0,
+    "churned": 0,
+    "day": 0,
+}
+
+
 class UserState:
     """Latent state; ``(2, n)`` rows are (user, twin) × users. Ranges in docs/user-model.md.
 
@@ -154,6 +169,18 @@ class UserState:
         for name, value in vars(self).items():
             setattr(out, name, np.copy(value))
         return out
+
+    def take_into(self, out: UserState, index: NDArray[np.intp]) -> None:
+        """Write the users at ``index`` (repeats allowed) into ``out``, whose size is len(index).
+
+        Every array is copied along its user axis (:data:`USER_AXES`); an array this method does
+        not know is refused, so a new state variable cannot be silently left out of a copy.
+        """
+        for name, value in vars(self).items():
+            axis = USER_AXES.get(name)
+            if axis is None:
+                raise KeyError(f"UserState.{name} has no user axis in USER_AXES; add it there")
+            np.take(value, index, axis=axis, out=getattr(out, name))
 
     @property
     def wellbeing(self) -> FloatArray:
@@ -302,6 +329,22 @@ class UserModel:
     def n_users(self) -> int:
         return self.params.n_users
 
+    def load_users(self, source: UserModel, index: NDArray[np.intp]) -> None:
+        """Make this model's users exact copies of ``source``'s users at ``index``.
+
+        ``len(index)`` must equal this model's size; an index may repeat, so one user can be
+        copied into many slots (a planner's candidate rollouts). Parameters, noise keys, persona
+        and the whole state (with the twin) are copied: a copy steps exactly as its original
+        would, reading the same counter-based noise. Both models must share the mechanism config.
+        """
+        index = np.asarray(index, dtype=np.intp)
+        if index.shape != (self.n_users,):
+            raise ValueError(f"index must hold {self.n_users} user(s); got shape {index.shape}")
+        np.take(source.param_matrix, index, axis=1, out=self.param_matrix)
+        np.take(source.keys, index, out=self.keys)
+        np.take(source.persona, index, out=self.persona)
+        source.state.take_into(self.state, index)
+
     def step(self, action: NDArray[np.int64]) -> DaySignals:
         """One day in which each user is shown one row of the action table (one-hot exposure)."""
         a = np.ascontiguousarray(action, dtype=np.int64)
@@ -358,6 +401,7 @@ def signals_from(action: NDArray[np.int64], out: FloatArray, needs: FloatArray) 
 
 __all__ = [
     "E_VIOLATION",
+    "USER_AXES",
     "UserModel",
     "UserState",
     "config_vector",

@@ -72,6 +72,14 @@ def test_train_logs_config_curves_and_outcomes_to_offline_wandb(
     for metric in OUTCOME_METRICS:
         assert any(f"outcome/{metric}" in h for h in history), metric
     assert any(r.get("type") == "artifact" for r in records), "model artifact missing"
+    # The optimality figures are in the run summary under their own names, as in outcomes.json.
+    summary: dict[str, Any] = {}
+    for r in records:
+        if r.get("type") == "summary":
+            summary.update(r["summary"]["update"])
+    outcomes = json.loads((run_dir / "outcomes.json").read_text())
+    for key in ("return", "return_greedy", "policy_entropy"):
+        assert summary[key] == pytest.approx(outcomes[key], rel=1e-12), key
 
 
 @pytest.mark.slow

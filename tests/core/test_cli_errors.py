@@ -47,14 +47,16 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      ["compare", "--experiment", "e.yaml"],
      "sagym compare: error: unknown experiment field 'rewardz' (did you mean 'rewards'?); known: "
      "address, algos, backend, baselines, env_kwargs, envs, eval_every, eval_seed, eval_users, "
-     "force, horizon, hyperparams, imports, jobs, n_envs, out, population, progress, rewards, "
-     "seeds, steps, user_overrides, wandb, wandb_entity, wandb_group, wandb_project, wandb_tags"),
+     "force, grid, horizon, hyperparams, imports, jobs, n_envs, out, population, progress, "
+     "rewards, seeds, steps, user_overrides, wandb, wandb_entity, wandb_group, wandb_project, "
+     "wandb_tags"),
     ("config file missing", {}, ["train", "--config", "c.json"],
      "sagym train: error: --config: no such file 'c.json'"),
     ("unknown config field", {"c.json": '{"stpes": 10}'}, ["train", "--config", "c.json"],
      "sagym train: error: unknown config field 'stpes' (did you mean 'steps'?); known: algo, env, "
      "env_kwargs, eval_every, eval_seed, eval_users, horizon, hyperparams, imports, n_envs, out, "
-     "population, progress, reward, run_name, seed, steps, torch_threads, user_overrides, wandb, "
+     "population, progress, return_rewards, reward, run_name, seed, steps, torch_threads, "
+     "user_overrides, wandb, "
      "wandb_dir, wandb_entity, wandb_group, wandb_project, wandb_tags"),
     ("resume folder missing", {}, ["train", "--resume", "gone"],
      "sagym train: error: --resume: 'gone' does not exist"),

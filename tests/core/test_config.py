@@ -140,7 +140,7 @@ def test_configs_stay_dataclasses_that_round_trip_and_pickle() -> None:
     assert pickle.loads(pickle.dumps(config)) == config  # cells travel to worker processes
     grid = CompareConfig(seeds=2, rewards=["engagement"])
     assert CompareConfig.from_dict(json.loads(json.dumps(grid.to_dict()))) == grid
-    assert len(grid.cells()) == (1 + 1) * 2
+    assert len(grid.cells()) == (1 + 1) * 2 + 2  # best_fixed and planner: once per design
 
 
 def test_edits_after_construction_are_checked_again() -> None:

@@ -62,7 +62,8 @@ def test_env_kwargs_reach_every_cell_its_key_and_the_experiment_identity(tmp_pat
     grid = CompareConfig(rewards=["engagement"], seeds=1, env_kwargs={"observe_latent": True},
                          out=str(tmp_path / "out"))  # fmt: skip
     cells = grid.cells()
-    assert [c.env_kwargs for c in cells] == [{"observe_latent": True}] * 2
+    assert [c.env_kwargs for c in cells] == [{"observe_latent": True}] * 4  # ppo, random,
+    # and the design's best_fixed and planner
     plain = CompareConfig(rewards=["engagement"], seeds=1, out=str(tmp_path / "out")).cells()
     assert cell_key(cells[0])["env_kwargs"] == {"observe_latent": True}
     assert cell_key(cells[0]) != cell_key(plain[0])

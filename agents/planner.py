@@ -1,0 +1,150 @@
+"""A planner on the simulator itself: the yardstick a trained agent's return is scored against.
+
+Model-predictive control with the *true* state. Each day, for every user, the planner evaluates
+candidate plans "action ``a`` today, then continuation ``c`` every day after" for every pair of
+the product's actions (``c == a`` is "repeat ``a``"), by rolling out copies of the user for the
+rest of the horizon (or a lookahead window), picks the first action of the best plan, lets the real
+simulation take that one day, and plans again the next day. All users × candidates of a day run
+in ONE batched :class:`~sagym.envs.simulation.Simulation` (``n_users × n_actions²`` copies, made
+with :meth:`Simulation.load_users`), so planning costs a few hundred batched kernel calls a day
+rather than a Python loop per user.
+
+**An oracle no deployed system has.** The planner reads the latent state (needs, preferences,
+dependence, the product's memory) and, because a user's noise is counter-based (a function of the
+user's key and the day), a rollout from the copied state sees the user's *true* future noise: it
+is clairvoyant, not merely well informed. Its return is an upper reference, not an achievable
+target for an agent that sees only the deployable observation; a score of 1 means "as good as
+this oracle", and a trained agent may in principle exceed it (the planner searches only
+one-switch plans).
+
+The planner maximises the undiscounted episode return of its reward (the design's return), the
+same quantity ``return`` reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sagym.agents.baselines import Actions, ScriptedPolicy
+from sagym.envs.simulation import Simulation
+from sagym.rewards import Reward, make_reward
+
+#: Days each candidate plan is rolled out (None: to the end of the horizon). A full-horizon
+#: rollout values durable stocks (skill, bonds) that a short window would miss; see
+#: docs/performance.md for its cost.
+DEFAULT_LOOKAHEAD: int | None = None
+#: Continuations kept per user between full searches, and the days between full searches.
+DEFAULT_CONTINUATIONS: int | None = 2
+DEFAULT_REFRESH = 10
+
+
+class PlannerPolicy(ScriptedPolicy):
+    """Re-planned each day by batched rollouts of ``a today, then c`` plans.
+
+    Every ``refresh`` days (and on the first) all ``n_actions²`` plans are rolled out; in
+    between, each user's continuations are narrowed to the ``continuations`` best of the last
+    full search (by their best plan's value) plus "repeat ``a``", so a day costs
+    ``n_actions × (continuations + 1)`` rollouts per user instead of ``n_actions²``.
+
+    Args:
+        reward: the reward whose episode return is maximised (the design's).
+        lookahead: days each plan is rolled out (``None``: the rest of the horizon).
+        continuations: continuations kept per user between full searches (``None``: all, every
+            day).
+        refresh: days between full searches.
+    """
+
+    needs_simulator = True
+
+    def __init__(
+        self,
+        reward: str | Reward = "engagement",
+        lookahead: int | None = DEFAULT_LOOKAHEAD,
+        continuations: int | None = DEFAULT_CONTINUATIONS,
+        refresh: int = DEFAULT_REFRESH,
+    ) -> None:
+        if lookahead is not None and lookahead < 1:
+            raise ValueError(f"lookahead must be >= 1 day or None; got {lookahead}")
+        if continuations is not None and continuations < 1:
+            raise ValueError(f"continuations must be >= 1 or None; got {continuations}")
+        if refresh < 1:
+            raise ValueError(f"refresh must be >= 1 day; got {refresh}")
+        self.reward = make_reward(reward)
+        self.lookahead = lookahead
+        self.continuations = continuations
+        self.refresh = refresh
+        self.name = "planner"
+        self.core: Simulation | None = None
+        self._sims: dict[int, Simulation] = {}
+        self._kept: NDArray[np.int64] | None = None  # (continuations, n_users)
+        self._day = 0
+        self.simulated_user_days = 0
+
+    def bind(self, core: Simulation) -> None:
+        self.core = core
+        self._sims = {}
+        self._kept = None
+        self._day = 0
+
+    def _simulation(self, core: Simulation, n_plans: int) -> Simulation:
+        """A simulation of ``n_users × n_plans`` slots, built once and reloaded each day."""
+        sim = self._sims.get(n_plans)
+        if sim is None:
+            spec = dataclasses.replace(core.spec, reward=self.reward, reward_components=False)
+            sim = Simulation(core.n_users * n_plans, spec, core.product_type)
+            assert core.model is not None
+            sim.reset(np.tile(core.model.keys, n_plans))
+            self._sims[n_plans] = sim
+        return sim
+
+    def _values(self, core: Simulation, first: Actions, then: Actions) -> NDArray[np.float64]:
+        """Return of each plan slot (``slot = plan * n_users + user``) over the lookahead."""
+        assert core.model is not None
+        n_plans = first.shape[0] // core.n_users
+        sim = self._simulation(core, n_plans)
+        sim.load_users(core, np.tile(np.arange(core.n_users), n_plans))
+        left = int(core.horizon - core.model.state.day.min())
+        days = max(1, left if self.lookahead is None else min(self.lookahead, left))
+        total = np.zeros(sim.n_users)
+        for day in range(days):
+            _, reward, *_ = sim.advance(first if day == 0 else then)
+            total += reward
+        self.simulated_user_days += days * sim.n_users
+        return total
+
+    def act(self, obs: NDArray[np.float32]) -> Actions:
+        core = self.core
+        if core is None or core.model is None:
+            raise RuntimeError("PlannerPolicy needs bind(core) with a reset simulation")
+        n, k = core.n_users, core.n_actions
+        if obs.shape[0] != n:
+            raise ValueError(f"the planner acts for all {n} users of its simulation at once")
+        full = self._kept is None or self.continuations is None or self._day % self.refresh == 0
+        self._day += 1
+        if full:
+            plan = np.arange(k * k)
+            first = np.repeat(plan // k, n).astype(np.int64)
+            then = np.repeat(plan % k, n).astype(np.int64)
+            value = self._values(core, first, then).reshape(k, k, n)
+            if self.continuations is not None and self.continuations < k:
+                by_continuation = value.max(axis=0)  # (k, n): the best plan ending in c
+                order = np.argsort(-by_continuation, axis=0, kind="stable")
+                self._kept = order[: self.continuations].astype(np.int64)
+            best = value.max(axis=1)  # (k, n): the best continuation of each first action
+        else:
+            assert self._kept is not None
+            m = self._kept.shape[0] + 1
+            options = np.concatenate([np.zeros((1, n), dtype=np.int64), self._kept])  # (m, n)
+            first = np.repeat(np.arange(k, dtype=np.int64), m * n)
+            then_grid = np.broadcast_to(options, (k, m, n)).copy()
+            then_grid[:, 0, :] = np.arange(k)[:, None]  # "repeat a"
+            then = then_grid.reshape(-1)
+            best = self._values(core, first, then).reshape(k, m, n).max(axis=1)
+        out: Actions = np.argmax(best, axis=0).astype(np.int64)
+        return out
+
+
+__all__ = ["DEFAULT_CONTINUATIONS", "DEFAULT_LOOKAHEAD", "DEFAULT_REFRESH", "PlannerPolicy"]
