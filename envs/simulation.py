@@ -277,10 +277,15 @@ class Simulation:
     ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
         """:meth:`step` for actions already checked: ``(n_users,)`` int64 in range."""
         assert self.model is not None, "call reset() first"
+        # A user who churned on an earlier day has left the episode: nothing they do counts.
+        # (Environments replace such users at once; batched evaluations keep stepping them.)
+        gone = self.model.state.churned.copy() if self.model.state.churned.any() else None
         effects, exposure = self.product.show(a, self.model)
         sig = self.model.day(effects, exposure, a)
         reward = _as_floats(self.reward(sig))
-        components = RewardComponents(self.components, sig)
+        if gone is not None:
+            reward = np.where(gone, 0.0, reward)
+        components = RewardComponents(self.components, sig, gone)
         self.product.remember(a, sig)
         terminated = sig.churned.copy()
         truncated = np.greater(self.model.state.day >= self.horizon, terminated)  # and not
@@ -295,15 +300,23 @@ class RewardComponents(Mapping[str, FloatArray]):
     is computed only if someone reads it (and then once).
     """
 
-    def __init__(self, rewards: Mapping[str, Reward], signals: DaySignals) -> None:
+    def __init__(
+        self,
+        rewards: Mapping[str, Reward],
+        signals: DaySignals,
+        gone: NDArray[np.bool_] | None = None,
+    ) -> None:
         self._rewards = rewards
         self._signals = signals
+        self._gone = gone  # users who churned before the day: every component is 0
         self._values: dict[str, FloatArray] = {}
 
     def __getitem__(self, name: str) -> FloatArray:
         value = self._values.get(name)
         if value is None:
             value = _as_floats(self._rewards[name](self._signals))
+            if self._gone is not None:
+                value = np.where(self._gone, 0.0, value)
             self._values[name] = value
         return value
 

@@ -270,6 +270,18 @@ def rollout(
     )
 
 
+def need_support_return(
+    signals: Mapping[str, NDArray[Any]], scale: float = 10.0
+) -> NDArray[np.float64]:
+    """Each user's episode return of ``need_support``: Σ_t scale·(F − F_twin) until churn."""
+    churned = signals["churned"]
+    gone = np.zeros_like(churned)
+    gone[1:] = churned[:-1]  # a user who churned on an earlier day has left the episode
+    daily = scale * (signals["need_floor"] - signals["twin_need_floor"])
+    out: NDArray[np.float64] = np.where(gone, 0.0, daily).sum(axis=0)
+    return out
+
+
 def per_user_outcomes(r: Rollout, need_support_scale: float = 10.0) -> pd.DataFrame:
     """One row per evaluation user with every outcome metric."""
     s = r.signals
@@ -279,7 +291,6 @@ def per_user_outcomes(r: Rollout, need_support_scale: float = 10.0) -> pd.DataFr
         satisfaction = np.where(sessions > 0, s["rating"].sum(axis=0) / sessions, np.nan)
         violation = np.where(sessions > 0, s["violation"].sum(axis=0) / sessions, np.nan)
     balance_end = s["need_sat"][-1] - s["need_frus"][-1]
-    balance_start = s["need_sat_before"][0] - s["need_frus_before"][0]
     out = {
         "persona": r.persona,
         "wellbeing_final": s["wellbeing"][-1],
@@ -294,7 +305,7 @@ def per_user_outcomes(r: Rollout, need_support_scale: float = 10.0) -> pd.DataFr
         "loneliness": s["loneliness"][-1],
         "presence": present.mean(axis=0),
         "churn_rate": s["churned"][-1].astype(np.float64),
-        "need_support": need_support_scale * (balance_end.sum(axis=1) - balance_start.sum(axis=1)),
+        "need_support": need_support_return(s, need_support_scale),
     }
     return pd.DataFrame(out)
 

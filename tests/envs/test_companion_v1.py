@@ -244,3 +244,21 @@ def test_new_model_fields_are_documented_with_their_ranges() -> None:
     ranges = field_ranges(ModelConfig)
     for name in (*V1_FIELDS, "need_floor_softness"):
         assert ranges[name].source and ranges[name].meaning
+
+
+def test_nothing_counts_after_a_user_churns() -> None:
+    """A batched evaluation keeps stepping churned users; their rewards are 0 from the next day."""
+    sim = simulation(
+        n=50,
+        reward="need_support",
+        user_overrides={"return_bias": -6.0, "loneliness_pull": 0.0},
+        model_config={"churn_days": 1},
+    )
+    sig, reward, terminated, _, components = sim.step(np.zeros(50, dtype=np.int64))
+    assert terminated.mean() > 0.9  # (almost) everyone leaves after the first day
+    gone = terminated.copy()
+    for _ in range(5):
+        sig, reward, *_, components = sim.step(np.zeros(50, dtype=np.int64))
+        assert np.all(reward[gone] == 0.0)
+        assert np.all(components["need_support"][gone] == 0.0)
+        assert np.any(sig.need_floor[gone] != sig.twin_need_floor[gone])  # the user still lives
