@@ -27,8 +27,17 @@ def test_signals_from_sets_every_field_as_the_dataclass_would() -> None:
     action = np.arange(5, dtype=np.int64)
     sig = signals_from(action, out, needs)
     names = [f.name for f in dataclasses.fields(DaySignals)]
-    assert sorted(vars(sig)) == sorted(names)
+    assert "rating" not in vars(sig)  # made on first read ...
+    first = sig.rating
+    assert vars(sig)["rating"] is first and sig.rating is first  # ... then a plain attribute
+    assert sig.rating_initial is sig.rating_initial
     expected = DaySignals(**{name: getattr(sig, name) for name in names})
+    assert set(names) <= set(vars(sig))
+    with pytest.raises(AttributeError, match="'DaySignals' object has no attribute 'ratings'"):
+        sig.ratings  # noqa: B018
+    copied = pickle.loads(pickle.dumps(signals_from(action, out, needs)))
+    for name in names:
+        assert np.array_equal(getattr(copied, name), getattr(expected, name)), name
     assert sig.present.dtype == bool and sig.present.tolist() == [True, False, True, True, False]
     for name in names:
         assert np.array_equal(getattr(sig, name), getattr(expected, name)), name
