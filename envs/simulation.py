@@ -163,6 +163,7 @@ class Simulation:
         self._all_rows = np.arange(self.n_users, dtype=np.int64)
         self.persona_labels: tuple[str, ...] = self.population.persona_names
         self._persona_array = np.array(self.persona_labels, dtype=object)
+        self._persona_names: NDArray[np.object_] | None = None  # read-only, replaced on reset
 
     def feature_index(self, name: str) -> int:
         """The column of an observation feature, by name."""
@@ -179,12 +180,19 @@ class Simulation:
         self.model = UserModel.sample(
             self.actions, self.population, keys, self.config, self.overrides
         )
+        self._persona_names = None
         self.product.forget(self._all_rows, self.model)
 
     def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
         """Replace the users in the given slots (autoreset)."""
         assert self.model is not None
         self.model.resample(index, keys)
+        names = self._persona_names
+        if names is not None:  # a new array: ones handed out before keep their labels
+            names = names.copy()
+            names[index] = self._persona_array[self.model.persona[index]]
+            names.setflags(write=False)
+            self._persona_names = names
         self.product.forget(np.asarray(index, dtype=np.int64), self.model)
 
     @property
@@ -194,9 +202,17 @@ class Simulation:
         return self.model.persona
 
     def persona_names(self) -> NDArray[np.object_]:
-        """The persona label of every user, as an object array."""
-        out: NDArray[np.object_] = self._persona_array[self.persona]
-        return out
+        """The persona label of every user, as a read-only object array.
+
+        Made once and replaced (not changed) when users are replaced, so the vector env hands
+        out the same array step after step instead of building 1024 labels each step.
+        """
+        names = self._persona_names
+        if names is None:
+            names = self._persona_array[self.persona]
+            names.setflags(write=False)
+            self._persona_names = names
+        return names
 
     # ----------------------------------------------------------------------------- observing
     def observe(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
