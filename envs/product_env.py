@@ -251,8 +251,8 @@ class ProductVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArray
     def _infos(
         self, sig: DaySignals, components: Mapping[str, NDArray[np.float64]]
     ) -> dict[str, Any]:
-        infos: dict[str, Any] = {name: getattr(sig, name) for name in INFO_SIGNALS}
-        infos["wellbeing_vs_twin"] = sig.wellbeing - sig.twin_wellbeing
+        infos: dict[str, Any] = dict(zip(INFO_SIGNALS, sig.read(INFO_SIGNALS), strict=True))
+        infos["wellbeing_vs_twin"] = infos["wellbeing"] - infos["twin_wellbeing"]
         infos["persona"] = self.core.persona_names()
         infos["reward_components"] = components  # a mapping computed on first read
         infos.update(self._info_masks)

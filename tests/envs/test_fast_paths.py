@@ -170,3 +170,16 @@ def test_vector_env_persona_labels_are_shared_until_a_user_is_replaced() -> None
     assert first.tolist() == kept.tolist()  # handed-out labels are never changed
     core = env.unwrapped.core
     assert info["persona"].tolist() == [core.persona_labels[p] for p in core.persona]
+
+
+def test_reading_several_fields_gives_what_reading_them_one_by_one_gives() -> None:
+    rng = np.random.default_rng(8)
+    out, needs = rng.random((len(OUT_ROWS), 4)), rng.random((len(OUT_NEED_ROWS), 4, 3))
+    sig, one_by_one = signals_from(np.arange(4), out, needs), signals_from(np.arange(4), out, needs)
+    names = ("churned", "rating", "need_sat", "engagement", "action", "rating")
+    got = sig.read(names)
+    for name, value in zip(names, got, strict=True):
+        assert np.array_equal(value, getattr(one_by_one, name)), name
+    assert got[1] is got[5] is sig.rating  # made once, then kept
+    with pytest.raises(AttributeError, match="no attribute 'ratings'"):
+        sig.read(["ratings"])
