@@ -373,10 +373,12 @@ def m15_return_logit(
 
 
 # ------------------------------------------------------------------------------------ one day
-DAY_SCRATCH_ROWS = 8  # rows of day()'s scratch: noise, shocks, q, drift, and the two worlds'
+# day() is compiled without numba's reference counting (``_nrt=False``), so it cannot allocate:
+# its temporaries are rows of ``scratch`` (a new one needs a row here, sized max(K, 4)).
+DAY_SCRATCH_ROWS = 8  # noise, shocks, q, drift factors, then per world: h, wellbeing, ...
 
 
-@njit(cache=True, _nrt=False)  # no reference counting of the many row views
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # (not in numba's stubs)
 def day(
     params: np.ndarray,  # (PARAM_ROWS, n)
     cfg: np.ndarray,  # (CONFIG_ROWS,)
