@@ -202,6 +202,10 @@ class ProductVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArray
         self._episodes = np.zeros(self.num_envs, dtype=np.uint64)
         self._all = np.ones(self.num_envs, dtype=bool)
         self._info_signals = bool(info_signals)
+        self._info_masks = {
+            f"_{name}": self._all
+            for name in (*INFO_SIGNALS, "wellbeing_vs_twin", "persona", "reward_components")
+        }
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -247,10 +251,9 @@ class ProductVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArray
     def _infos(
         self, sig: DaySignals, components: Mapping[str, NDArray[np.float64]]
     ) -> dict[str, Any]:
-        infos: dict[str, Any] = {name: getattr(sig, name) for name in INFO_SIGNALS}
-        infos["wellbeing_vs_twin"] = sig.wellbeing - sig.twin_wellbeing
+        infos: dict[str, Any] = dict(zip(INFO_SIGNALS, sig.read(INFO_SIGNALS), strict=True))
+        infos["wellbeing_vs_twin"] = infos["wellbeing"] - infos["twin_wellbeing"]
         infos["persona"] = self.core.persona_names()
         infos["reward_components"] = components  # a mapping computed on first read
-        for name in (*INFO_SIGNALS, "wellbeing_vs_twin", "persona", "reward_components"):
-            infos[f"_{name}"] = self._all
+        infos.update(self._info_masks)
         return infos

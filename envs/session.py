@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sagym.envs.simulation import Product
-from sagym.envs.user.model import UserModel
+from sagym.envs.user.layout import OUT_ROWS
+from sagym.envs.user.model import DayOutputs, UserModel
 from sagym.envs.user.params import ModelConfig
 from sagym.signals import DaySignals
 
@@ -37,6 +38,10 @@ def session_features(action_names: tuple[str, ...]) -> tuple[str, ...]:
     """The common features, then a one-hot of the product's last action."""
     return (*COMMON_FEATURES, *(f"last_action_{name}" for name in action_names))
 
+
+_PRESENT, _SESSION, _RATING, _MOOD = (
+    OUT_ROWS.index(name) for name in ("present", "session_time", "rating", "mood")
+)
 
 _KERNEL: ModuleType | None = None
 
@@ -67,6 +72,13 @@ class SessionProduct(Product):
         )  # fmt: skip
 
     def remember(self, actions: NDArray[np.int64], signals: DaySignals) -> None:
+        source = signals.__dict__.get("_source")
+        if isinstance(source, DayOutputs):  # straight from the kernel's output rows
+            _kernel().history_from_outputs(
+                self.hist, self.last_action, actions, source.out,
+                _PRESENT, _SESSION, _RATING, _MOOD, HISTORY_RATE,
+            )  # fmt: skip
+            return
         _kernel().history_kernel(
             self.hist, self.last_action, actions, signals.present, signals.session_time,
             signals.rating, signals.mood, HISTORY_RATE,
@@ -74,7 +86,4 @@ class SessionProduct(Product):
 
     def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
         """What the product remembers of new users: nothing yet, their first mood, present."""
-        self.hist[rows] = 0.0
-        self.hist[rows, 2] = model.state.mood[rows]
-        self.hist[rows, 5] = 1.0
-        self.last_action[rows] = -1
+        _kernel().forget_kernel(rows, self.hist, self.last_action, model.state.mood)

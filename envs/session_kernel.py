@@ -56,3 +56,48 @@ def history_kernel(
         hist[i, 3] += rate * x * (rating[i] - hist[i, 3])
         hist[i, 4] += rate * (session[i] - hist[i, 4])
         hist[i, 5] += rate * (x - hist[i, 5])
+
+
+@njit(cache=True)
+def history_from_outputs(
+    hist: np.ndarray,
+    last_action: np.ndarray,
+    actions: np.ndarray,
+    out: np.ndarray,  # the user model's (OUT_ROWS, n) day outputs
+    present_row: int,
+    session_row: int,
+    rating_row: int,
+    mood_row: int,
+    rate: float,
+) -> None:
+    """:func:`history_kernel` reading the day's signals from the kernel's output rows.
+
+    The same arithmetic on the same numbers (``present`` is the row's flag, ``> 0.5``), without
+    making a signal array per field first.
+    """
+    for i in range(actions.shape[0]):
+        x = 1.0 if out[present_row, i] > 0.5 else 0.0
+        session = out[session_row, i]
+        rating = out[rating_row, i]
+        hist[i, 0] = session
+        hist[i, 1] = rating
+        if x > 0.0:
+            hist[i, 2] = out[mood_row, i]
+            last_action[i] = actions[i]
+        hist[i, 3] += rate * x * (rating - hist[i, 3])
+        hist[i, 4] += rate * (session - hist[i, 4])
+        hist[i, 5] += rate * (x - hist[i, 5])
+
+
+@njit(cache=True)
+def forget_kernel(
+    rows: np.ndarray, hist: np.ndarray, last_action: np.ndarray, mood: np.ndarray
+) -> None:
+    """New users at ``rows``: nothing remembered yet but their first mood, counted as present."""
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        for c in range(hist.shape[1]):
+            hist[i, c] = 0.0
+        hist[i, 2] = mood[i]
+        hist[i, 5] = 1.0
+        last_action[i] = -1

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 
 from sagym.envs.user import noise
 from sagym.envs.user.actions import ActionTable
-from sagym.envs.user.model import UserModel
+from sagym.envs.user.layout import OUT_NEED_ROWS, OUT_ROWS
+from sagym.envs.user.model import DayOutputs, UserModel
 from sagym.envs.user.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
 from sagym.envs.user.population import Population, get_population
 from sagym.rewards import Reward, component_rewards, make_reward
@@ -178,6 +179,7 @@ class Simulation:
         self._all_rows = np.arange(self.n_users, dtype=np.int64)
         self.persona_labels: tuple[str, ...] = self.population.persona_names
         self._persona_array = np.array(self.persona_labels, dtype=object)
+        self._persona_names: NDArray[np.object_] | None = None  # read-only, replaced on reset
 
     def feature_index(self, name: str) -> int:
         """The column of an observation feature, by name."""
@@ -194,12 +196,19 @@ class Simulation:
         self.model = UserModel.sample(
             self.actions, self.population, keys, self.config, self.overrides
         )
+        self._persona_names = None
         self.product.forget(self._all_rows, self.model)
 
     def reset_index(self, index: NDArray[np.intp], keys: NDArray[np.uint64]) -> None:
         """Replace the users in the given slots (autoreset)."""
         assert self.model is not None
         self.model.resample(index, keys)
+        names = self._persona_names
+        if names is not None:  # a new array: ones handed out before keep their labels
+            names = names.copy()
+            names[index] = self._persona_array[self.model.persona[index]]
+            names.setflags(write=False)
+            self._persona_names = names
         self.product.forget(np.asarray(index, dtype=np.int64), self.model)
 
     def load_users(self, source: Simulation, index: NDArray[np.intp]) -> None:
@@ -235,9 +244,17 @@ class Simulation:
         return self.model.persona
 
     def persona_names(self) -> NDArray[np.object_]:
-        """The persona label of every user, as an object array."""
-        out: NDArray[np.object_] = self._persona_array[self.persona]
-        return out
+        """The persona label of every user, as a read-only object array.
+
+        Made once and replaced (not changed) when users are replaced, so the vector env hands
+        out the same array step after step instead of building 1024 labels each step.
+        """
+        names = self._persona_names
+        if names is None:
+            names = self._persona_array[self.persona]
+            names.setflags(write=False)
+            self._persona_names = names
+        return names
 
     # ----------------------------------------------------------------------------- observing
     def observe(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
@@ -464,30 +481,50 @@ def _filled(value: Any) -> Any:
 def info_for_user(
     core: Simulation, sig: DaySignals, components: Mapping[str, FloatArray], i: int
 ) -> dict[str, Any]:
-    """The single-environment ``info`` dict of user ``i`` (reward components read lazily)."""
-    wellbeing, twin_wellbeing = sig.wellbeing.item(i), sig.twin_wellbeing.item(i)
+    """The single-environment ``info`` dict of user ``i`` (reward components read lazily).
+
+    The day's scalar signals are read in one ``tolist`` of the kernel's output column when the
+    signals come from the kernel (twenty ``.item`` calls cost as much as the day's simulation).
+    """
+    source = sig.__dict__.get("_source")
+    if isinstance(source, DayOutputs):
+        v = source.out[:, i].tolist()
+        sat, frus = source.needs[_NEED_SAT, i].copy(), source.needs[_NEED_FRUS, i].copy()
+    else:
+        v = [getattr(sig, name).item(i) for name in OUT_ROWS]
+        sat, frus = sig.need_sat[i].copy(), sig.need_frus[i].copy()
+    wellbeing, twin_wellbeing = v[_WELLBEING], v[_TWIN_WELLBEING]
     model = core.model
     return {
         "day": model.state.day.item(i) if model is not None else 0,
         "persona": core.persona_labels[model.persona.item(i)] if model is not None else "",
         "action_name": core.action_names[sig.action.item(i)],
-        "present": sig.present.item(i),
-        "session_time": sig.session_time.item(i),
-        "rating": sig.rating.item(i),
+        "present": v[_PRESENT] > 0.5,
+        "session_time": v[_SESSION_TIME],
+        "rating": v[_RATING],
         "wellbeing": wellbeing,
         "twin_wellbeing": twin_wellbeing,
         "wellbeing_vs_twin": wellbeing - twin_wellbeing,
-        "human_connection": sig.human_connection.item(i),
-        "twin_human_connection": sig.twin_human_connection.item(i),
-        "dependence": sig.dependence.item(i),
-        "attachment": sig.attachment.item(i),
-        "loneliness": sig.loneliness.item(i),
-        "skill": sig.skill.item(i),
-        "needs_sat": sig.need_sat[i].copy(),
-        "needs_frus": sig.need_frus[i].copy(),
-        "induced_shift": sig.induced_shift.item(i),
-        "drift_from_initial": sig.drift_from_initial.item(i),
-        "violation": sig.violation.item(i),
-        "churned": sig.churned.item(i),
+        "human_connection": v[_HUMAN_CONNECTION],
+        "twin_human_connection": v[_TWIN_HUMAN_CONNECTION],
+        "dependence": v[_DEPENDENCE],
+        "attachment": v[_ATTACHMENT],
+        "loneliness": v[_LONELINESS],
+        "skill": v[_SKILL],
+        "needs_sat": sat,
+        "needs_frus": frus,
+        "induced_shift": v[_INDUCED_SHIFT],
+        "drift_from_initial": v[_DRIFT_FROM_INITIAL],
+        "violation": v[_VIOLATION] > 0.5,
+        "churned": v[_CHURNED] > 0.5,
         "reward_components": UserComponents(components, i),
     }
+
+
+(_PRESENT, _SESSION_TIME, _RATING, _WELLBEING, _TWIN_WELLBEING, _HUMAN_CONNECTION,
+ _TWIN_HUMAN_CONNECTION, _DEPENDENCE, _ATTACHMENT, _LONELINESS, _SKILL, _INDUCED_SHIFT,
+ _DRIFT_FROM_INITIAL, _VIOLATION, _CHURNED) = (OUT_ROWS.index(name) for name in (
+    "present", "session_time", "rating", "wellbeing", "twin_wellbeing", "human_connection",
+    "twin_human_connection", "dependence", "attachment", "loneliness", "skill", "induced_shift",
+    "drift_from_initial", "violation", "churned"))  # fmt: skip
+_NEED_SAT, _NEED_FRUS = OUT_NEED_ROWS.index("need_sat"), OUT_NEED_ROWS.index("need_frus")

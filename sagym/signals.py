@@ -9,6 +9,7 @@ environments and the environments do not depend on any one reward.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,51 @@ class DaySignals:
     violation: BoolArray  # a companionship-reinforcing behaviour was shown in a session
     churned: BoolArray  # the user has left for good (after today)
 
+    def __getattr__(self, name: str) -> Any:
+        """A field not read yet, made on first use from the day's output matrices.
+
+        The user model builds its signals lazily (:meth:`deferred`): most steps read a few of
+        the 25 fields (the reward, the product's memory, the episode flags), and making every
+        field's array each day cost more than the day's simulation for a single user. Only
+        called for names missing from the instance, so a field once read is a plain attribute.
+        """
+        source = self.__dict__.get("_source")
+        if source is None or name not in _FIELD_NAMES:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = source.field(name)
+        self.__dict__[name] = value
+        return value
+
+    def read(self, names: Iterable[str]) -> list[Any]:
+        """Several fields' values, in order: ``[getattr(self, name) for name in names]``.
+
+        For deferred signals it makes the missing fields in one call, without the failed
+        attribute lookup that precedes every ``__getattr__`` (the vector env's info reads 13).
+        """
+        fields = self.__dict__
+        source = fields.get("_source")
+        values = []
+        for name in names:
+            value = fields.get(name)
+            if value is None:
+                if source is None or name not in _FIELD_NAMES:
+                    value = getattr(self, name)
+                else:
+                    value = fields[name] = source.field(name)
+            values.append(value)
+        return values
+
+    @classmethod
+    def deferred(cls, action: IntArray, source: Any) -> DaySignals:
+        """Signals whose fields other than ``action`` come from ``source.field(name)`` when read.
+
+        ``source`` must give every field's array by name, the same array each time it is asked
+        (it is asked once per field) and be picklable; the instance reads as an eager one.
+        """
+        sig: DaySignals = object.__new__(cls)
+        object.__setattr__(sig, "__dict__", {"action": action, "_source": source})
+        return sig
+
     @property
     def n_users(self) -> int:
         return int(self.action.shape[0])
@@ -75,3 +121,6 @@ class DaySignals:
 
     def as_arrays(self) -> dict[str, NDArray[Any]]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(DaySignals)}
+
+
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(DaySignals))

@@ -443,7 +443,12 @@ def m20_need_floor(sat: np.ndarray, frus: np.ndarray, softness: float) -> float:
 
 
 # ------------------------------------------------------------------------------------ one day
-@njit(cache=True)
+# day() is compiled without numba's reference counting (``_nrt=False``), so it cannot allocate:
+# its temporaries are rows of ``scratch`` (a new one needs a row here, sized max(K, 4)).
+DAY_SCRATCH_ROWS = 9  # noise, shocks, q, drift factors, then per world: h, wellbeing, loneliness, connection, need floor
+
+
+@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # (not in numba's stubs)
 def day(
     params: np.ndarray,  # (PARAM_ROWS, n)
     cfg: np.ndarray,  # (CONFIG_ROWS,)
@@ -464,18 +469,19 @@ def day(
     out: np.ndarray,  # (OUT_ROWS, n)
     out_needs: np.ndarray,  # (OUT_NEED_ROWS, n, 3)
     return_offset: np.uint64,
+    scratch: np.ndarray,  # (DAY_SCRATCH_ROWS, max(K, 4)): the day's per-user temporaries
 ) -> None:
     """Advance every user (and twin) by one day, updating the state matrices in place."""
     n = keys.shape[0]
     n_rows = prefs.shape[2]
-    z = np.empty(4)
-    shock = np.empty(n_rows)
-    q = np.empty(n_rows)
-    drift_factor = np.empty(n_rows)
-    h_shown = np.empty(2)
-    wb = np.empty(2)
-    lonely = np.empty(2)
-    conn = np.empty(2)
+    z = scratch[0, :4]
+    shock = scratch[1, :n_rows]
+    q = scratch[2, :n_rows]
+    drift_factor = scratch[3, :n_rows]
+    h_shown = scratch[4, :2]
+    wb = scratch[5, :2]
+    lonely = scratch[6, :2]
+    conn = scratch[7, :2]
     need_k = cfg[C_NEED_INERTIA]
     max_adapt = cfg[C_MAX_ADAPTATION]
     omega = cfg[C_RATING_MATCH_WEIGHT]
@@ -483,7 +489,7 @@ def day(
     latitude = cfg[C_ACCEPTANCE_LATITUDE]
     react = cfg[C_REACTANCE]
     softness = cfg[C_NEED_FLOOR_SOFTNESS]
-    floor = np.empty(2)
+    floor = scratch[8, :2]
     sat = needs[N_SAT]
     frus = needs[N_FRUS]
 

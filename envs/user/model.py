@@ -345,6 +345,14 @@ class UserModel:
         np.take(source.persona, index, out=self.persona)
         source.state.take_into(self.state, index)
 
+    def _day_scratch(self) -> FloatArray:
+        """The kernel's per-user temporaries, allocated once per model (not per day)."""
+        scratch: FloatArray | None = self.__dict__.get("_scratch")
+        if scratch is None:
+            scratch = np.empty((kernel().DAY_SCRATCH_ROWS, max(self.actions.n, 4)))
+            self._scratch = scratch
+        return scratch
+
     def step(self, action: NDArray[np.int64]) -> DaySignals:
         """One day in which each user is shown one row of the action table (one-hot exposure)."""
         a = np.ascontiguousarray(action, dtype=np.int64)
@@ -375,28 +383,50 @@ class UserModel:
             self.param_matrix, self.cfg, CONSTANTS, eff, exp, self.keys,
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
             s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
+            self._day_scratch(),
         )  # fmt: skip
         return signals_from(np.asarray(action, dtype=np.int64), out, needs)
 
 
-_BOOL_OUTPUTS = ("present", "violation", "churned")
-_BOOL_ROWS = np.array([OUT_ROWS.index(name) for name in _BOOL_OUTPUTS])
-_OUTPUT_FIELDS = (*OUT_ROWS, *_BOOL_OUTPUTS, *OUT_NEED_ROWS)  # flags replace their float rows
+_BOOL_OUTPUTS = ("present", "violation", "churned")  # kernel rows read as flags (value > 0.5)
+_FIELD_SOURCE: dict[str, tuple[int, int]] = {
+    **{name: (0, row) for row, name in enumerate(OUT_ROWS)},
+    **{name: (1, OUT_ROWS.index(name)) for name in _BOOL_OUTPUTS},
+    **{name: (2, row) for row, name in enumerate(OUT_NEED_ROWS)},
+}
+
+
+class DayOutputs:
+    """One day's kernel output matrices, handing out :class:`DaySignals` fields by name.
+
+    ``out`` is ``(len(OUT_ROWS), n)`` and ``needs`` ``(len(OUT_NEED_ROWS), n, 3)``; a field is a
+    row of one of them (a view, or for the flags a fresh boolean array).
+    """
+
+    __slots__ = ("needs", "out")
+
+    def __init__(self, out: FloatArray, needs: FloatArray) -> None:
+        self.out = out
+        self.needs = needs
+
+    def field(self, name: str) -> NDArray[Any]:
+        kind, row = _FIELD_SOURCE[name]
+        if kind == 0:
+            return self.out[row]
+        if kind == 1:
+            flag: NDArray[np.bool_] = self.out[row] > 0.5
+            return flag
+        return self.needs[row]
 
 
 def signals_from(action: NDArray[np.int64], out: FloatArray, needs: FloatArray) -> DaySignals:
-    """The day's :class:`DaySignals` from the kernel's named output rows.
+    """The day's :class:`DaySignals` from the kernel's named output rows, made when first read.
 
-    Called once per simulated day, also for a single user, where building 25 fields through the
-    frozen dataclass's ``__init__`` cost more than the day's kernel: the instance's fields are set
-    directly (a test checks that every dataclass field is set).
+    Called once per simulated day, also for a single user, where building all 25 fields' arrays
+    cost more than the day's kernel: each field is made on first read (see
+    :meth:`DaySignals.deferred`), and a test checks that every field equals the eager one.
     """
-    flags = out.take(_BOOL_ROWS, axis=0) > 0.5
-    fields: dict[str, Any] = dict(zip(_OUTPUT_FIELDS, (*out, *flags, *needs), strict=True))
-    fields["action"] = action
-    sig: DaySignals = object.__new__(DaySignals)
-    object.__setattr__(sig, "__dict__", fields)
-    return sig
+    return DaySignals.deferred(action, DayOutputs(out, needs))
 
 
 __all__ = [
