@@ -445,7 +445,9 @@ def m20_need_floor(sat: np.ndarray, frus: np.ndarray, softness: float) -> float:
 # ------------------------------------------------------------------------------------ one day
 # day() is compiled without numba's reference counting (``_nrt=False``), so it cannot allocate:
 # its temporaries are rows of ``scratch`` (a new one needs a row here, sized max(K, 4)).
-DAY_SCRATCH_ROWS = 9  # noise, shocks, q, drift factors, then per world: h, wellbeing, loneliness, connection, need floor
+# Rows: noise, shocks, q, drift factors, then per world: h, wellbeing, loneliness, connection,
+# need floor.
+DAY_SCRATCH_ROWS = 9
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # (not in numba's stubs)
