@@ -17,7 +17,7 @@ import gymnasium as gym
 
 from sagym.envs.simulation import Product, Simulation, SimulationSpec
 
-DEFAULT_ENV = "sagym/Companion-v0"
+DEFAULT_ENV = "sagym/Companion-v1"
 _SPEC_FIELDS = (
     "horizon",
     "population",

@@ -60,7 +60,7 @@ from sagym.config_fields import (
 if TYPE_CHECKING:
     from sagym.envs.simulation import SimulationSpec
 
-DEFAULT_ENV = "sagym/Companion-v0"
+DEFAULT_ENV = "sagym/Companion-v1"
 DEFAULT_REWARDS = ("engagement", "satisfaction", "need_support")
 #: Reference policies made for one reward design: evaluated once per design in a grid (seed 0),
 #: their rows carry the design's reward (``sagym.agents.best_fixed``, ``sagym.agents.planner``).
@@ -262,7 +262,7 @@ class TrainConfig:
             zero of the design's score).
     """
 
-    env: Text = "sagym/Companion-v0"
+    env: Text = DEFAULT_ENV
     reward: Text = "engagement"
     algo: Text = "ppo"
     seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
@@ -417,7 +417,7 @@ class CompareConfig:
 
     rewards: TextList = field(default_factory=lambda: list(DEFAULT_REWARDS))
     baselines: TextList = field(default_factory=lambda: list(DEFAULT_BASELINES))
-    envs: NonEmptyTextList = field(default_factory=lambda: ["sagym/Companion-v0"])
+    envs: NonEmptyTextList = field(default_factory=lambda: [DEFAULT_ENV])
     algos: NonEmptyTextList = field(default_factory=lambda: ["ppo"])
     seeds: Annotated[Integer, Field(ge=1, le=MAX_SEEDS)] = 5
     steps: Annotated[Integer, Field(ge=1, le=MAX_STEPS)] = 100_000
