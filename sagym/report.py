@@ -432,6 +432,9 @@ def build_report(
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in run_settings(results, out)]
+    envs = list(dict.fromkeys(results["env"])) if "env" in results.columns else []
+    if len(envs) > 1:
+        lines += ["", f"Environments: {', '.join(envs)} (designs named env/design)."]
     lines += [
         "",
         "Every agent is evaluated on the same held-out users over the full horizon. Means over "
