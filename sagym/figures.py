@@ -55,8 +55,12 @@ def colours(designs: Sequence[str]) -> dict[str, tuple[float, float, float, floa
     return {d: cmap(i % 10) for i, d in enumerate(designs)}
 
 
+#: Which way is better, for the arrows in titles: the outcomes', and the normalised score.
+DIRECTIONS: dict[str, int] = {**METRIC_DIRECTION, "score": 1}
+
+
 def _arrow(metric: str) -> str:
-    return {1: " ↑", -1: " ↓"}.get(METRIC_DIRECTION.get(metric, 0), "")
+    return {1: " ↑", -1: " ↓"}.get(DIRECTIONS.get(metric, 0), "")
 
 
 def _legend_below(fig: Figure, handles: list[Any], title: str | None = None) -> None:
@@ -77,9 +81,10 @@ def _design_handles(designs: Sequence[str], palette: dict[str, Any]) -> list[Any
 
 
 def outcome_figure(summary: pd.DataFrame, designs: list[str]) -> Figure:
-    """One panel per headline metric: each design's mean over seeds, with the 95 % bootstrap
-    interval of :func:`sagym.stats.summarize` (the report table's numbers) as error bars."""
-    metrics = [m for m in HEADLINE_METRICS if m in set(summary["metric"])]
+    """One panel per headline metric (and ``score`` first, when the summary has it): each
+    design's mean over seeds, with the 95 % bootstrap interval of :func:`sagym.stats.summarize`
+    (the report table's numbers) as error bars."""
+    metrics = [m for m in ("score", *HEADLINE_METRICS) if m in set(summary["metric"])]
     cols = min(4, max(len(metrics), 1))
     rows = max(int(np.ceil(len(metrics) / cols)), 1)
     fig = Figure(figsize=(3.4 * cols, 2.9 * rows), layout="constrained")

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from sagym.config import is_baseline, run_id
 from sagym.figures import (
+    DIRECTIONS,
     TRAJECTORY_PANELS,
     outcome_figure,
     persona_figure,
@@ -32,7 +33,7 @@ from sagym.figures import (
     trajectory_figure,
 )
 from sagym.io import atomic_write_csv, atomic_write_text, atomic_write_with
-from sagym.outcomes import HEADLINE_METRICS, METRIC_DIRECTION, OUTCOME_METRICS
+from sagym.outcomes import HEADLINE_METRICS, OUTCOME_METRICS
 from sagym.stats import (
     bootstrap_ci,
     bootstrap_diff_ci,
@@ -525,7 +526,7 @@ def metric_table(summary: pd.DataFrame, designs: list[str], metrics: list[str]) 
         cells[(str(record["design"]), str(record["metric"]))] = (
             f"{mean:.3f} [{low:.3f}, {high:.3f}]"
         )
-    label = {m: m + {1: " ↑", -1: " ↓"}.get(METRIC_DIRECTION.get(m, 0), "") for m in metrics}
+    label = {m: m + {1: " ↑", -1: " ↓"}.get(DIRECTIONS.get(m, 0), "") for m in metrics}
     first = max(len("outcome"), *(len(v) for v in label.values()))
     widths = [max(len(d), *(len(cells[(d, m)]) for m in metrics)) for d in designs]
     head = (

@@ -185,7 +185,8 @@ def test_main_table_shows_return_and_score_first(scored_report: tuple[str, str])
     assert "| design | return | score | wellbeing_final |" in report
     # return of engagement over seeds 0..2: 10, 11, 12 -> mean 11
     assert "| engagement | 11.000 [" in report
-    assert table.splitlines()[2].startswith("return")
+    assert table.splitlines()[2].startswith("return ")
+    assert table.splitlines()[3].startswith("score ↑")
 
 
 def test_behaviour_mix_overall_and_per_persona(scored_report: tuple[str, str]) -> None:
@@ -363,10 +364,11 @@ def test_outcome_bars_carry_the_summary_intervals() -> None:
 
     results = synthetic_results()
     designs = list(dict.fromkeys(results["design"]))
-    summary = summarize(results, "design", ["wellbeing_final", "dependence"])
+    summary = summarize(results, "design", ["wellbeing_final", "dependence", "score", "return"])
     fig = outcome_figure(summary, designs)
-    assert [ax.get_title() for ax in fig.axes] == ["wellbeing_final ↑", "dependence ↓"]
-    first = fig.axes[0]
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["score ↑", "wellbeing_final ↑", "dependence ↓"]
+    first = fig.axes[1]
     heights = [round(p.get_height(), 9) for p in first.patches]
     expected = summary[summary["metric"] == "wellbeing_final"]["mean"].round(9).tolist()
     assert heights == expected

@@ -112,11 +112,7 @@ def test_the_agents_command_trains_with_the_sampled_values(tmp_path: Path) -> No
     [
         ({"steps": -5}, "steps must be >= 0; got -5"),
         ({"seed": 1.5}, "seed must be an integer; got 1.5"),
-        (
-            {"hp.learning_rat": 0.001},
-            "hyperparams: ppo has no hyperparameter 'learning_rat' (did you mean "
-            "'learning_rate'?)",
-        ),
+        ({"hp.learning_rat": 0.001}, "hyperparams: ppo has no hyperparameter 'learning_rat'"),
     ],
 )
 def test_a_bad_swept_value_is_the_configs_one_line_error(
@@ -128,6 +124,8 @@ def test_a_bad_swept_value_is_the_configs_one_line_error(
     assert main(argv[4:]) == 2  # what follows `python -m sagym`
     err = capsys.readouterr().err
     assert err.startswith(f"sagym train: error: {message}")
+    if "learning_rat'" in message:
+        assert "(did you mean 'learning_rate'?)" in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
