@@ -377,3 +377,20 @@ def test_outcome_bars_carry_the_summary_intervals() -> None:
     lows = [round(float(s[0][1]), 9) for s in segments]
     assert lows == summary[summary["metric"] == "wellbeing_final"]["mean_low"].round(9).tolist()
     _assert_labelled_and_legend_outside(fig)
+
+
+def test_references_count_neither_for_the_seed_warning_nor_the_collapse_note(
+    tmp_path: Path,
+) -> None:
+    results = synthetic_results()
+    reference = results["algo"].isin(["best_fixed", "planner"])
+    one_seed = results[~reference | (results["seed"] == 0)]
+    _, table = _report(tmp_path / "one", one_seed)
+    assert "fewer than 3 seeds" not in table
+    same = results.copy()
+    same.loc[reference, "wellbeing_final"] = 0.5
+    for column in ("dependence", "engagement", "induced_shift", "human_connection"):
+        same.loc[reference, column] = 0.25
+    same.loc[reference, "wellbeing_vs_counterfactual"] = 0.0
+    _, table = _report(tmp_path / "same", same)
+    assert "ended with identical outcomes" not in table
