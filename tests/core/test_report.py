@@ -394,3 +394,13 @@ def test_references_count_neither_for_the_seed_warning_nor_the_collapse_note(
     same.loc[reference, "wellbeing_vs_counterfactual"] = 0.0
     _, table = _report(tmp_path / "same", same)
     assert "ended with identical outcomes" not in table
+
+
+def test_every_file_the_report_writes_is_one_the_output_folder_knows(tmp_path: Path) -> None:
+    """A rerun refuses a folder with files sagym did not write: the report's must be known."""
+    from sagym.grid_folder import SAGYM_NAMES
+
+    _report(tmp_path, synthetic_results())
+    written = {p.name for p in tmp_path.iterdir()}
+    assert {"report.md", "trajectories_personas.png", "personas.png"} <= written
+    assert written <= SAGYM_NAMES
