@@ -182,10 +182,13 @@ def run_settings(results: pd.DataFrame, out: Path) -> list[tuple[str, str]]:
         first = trained[trained["algo"] == algo].iloc[0].to_dict()
         cell = _cell_config(out, first)
         hp = cell.get("hyperparams", config.get("hyperparams", {}))
-        given = ", ".join(f"{k}={_show(v)}" for k, v in sorted(hp.items())) or "defaults"
+        given = ", ".join(f"{k}={_show(v)}" for k, v in sorted(hp.items()))
         n_envs = cell.get("n_envs") or config.get("n_envs") or "default"
-        source = "as resolved for the runs" if cell else "overrides of the defaults"
-        rows.append((f"algorithm {algo}", f"{given} ({source}); {n_envs} users in parallel"))
+        if cell:
+            text = f"{given or 'defaults'} (as resolved for the runs)"
+        else:
+            text = f"{given or 'no overrides'} (overrides given; the runs' config.json is missing)"
+        rows.append((f"algorithm {algo}", f"{text}; {n_envs} users in parallel"))
     if len(trained) and "steps" in trained:
         steps = sorted({int(s) for s in trained["steps"]})
         rows.append(
@@ -198,7 +201,8 @@ def run_settings(results: pd.DataFrame, out: Path) -> list[tuple[str, str]]:
     cell = _cell_config(out, results.iloc[0].to_dict()) if len(results) else {}
     for name, what in (("population", "population"), ("horizon", "horizon")):
         value = config.get(name, cell.get(name, "unknown"))
-        rows.append((what, f"{value} days" if name == "horizon" else str(value)))
+        known = name == "horizon" and value != "unknown"
+        rows.append((what, f"{value} days" if known else str(value)))
     users = config.get("eval_users", cell.get("eval_users", "unknown"))
     eval_seed = config.get("eval_seed", cell.get("eval_seed", "unknown"))
     rows.append(

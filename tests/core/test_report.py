@@ -404,3 +404,17 @@ def test_every_file_the_report_writes_is_one_the_output_folder_knows(tmp_path: P
     written = {p.name for p in tmp_path.iterdir()}
     assert {"report.md", "trajectories_personas.png", "personas.png"} <= written
     assert written <= SAGYM_NAMES
+
+
+def test_a_folder_without_its_configs_gives_a_header_that_says_unknown(tmp_path: Path) -> None:
+    from sagym.report import run_settings
+
+    (tmp_path / "compare_config.json").write_text("{not json")
+    rows = dict(run_settings(synthetic_results(), tmp_path))
+    assert rows["horizon"] == "unknown" and rows["population"] == "unknown"
+    assert rows["algorithm ppo"] == (
+        "no overrides (overrides given; the runs' config.json is missing); "
+        "default users in parallel"
+    )
+    assert rows["seeds"] == "3 per design (seeds 0, 1, 2)"
+    assert rows["evaluation mode"] == "sampled (actions drawn from each policy)"
