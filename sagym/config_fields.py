@@ -550,12 +550,61 @@ def config_data(
     return merged
 
 
+def map_flags(parser: argparse.ArgumentParser) -> list[str]:
+    """The ``KEY=VALUE`` flags of ``parser`` (``--hp``, ``--user``, ``--env-kw``): the fields
+    that are maps, as :func:`add_config_arguments` made them."""
+    return [
+        flag
+        for action in parser._actions
+        if isinstance(action, argparse._AppendAction) and action.metavar == "KEY=VALUE"
+        for flag in action.option_strings
+    ]
+
+
+def expand_dotted_flags(args: Sequence[str], flags: Iterable[str]) -> list[str]:
+    """``--hp.learning_rate=3e-4`` as ``--hp learning_rate=3e-4``, for every map flag in ``flags``.
+
+    A W&B sweep agent passes each swept parameter as ``--NAME=VALUE`` (its ``${args}`` macro), so
+    a sweep parameter named ``hp.learning_rate`` reaches the command line as
+    ``--hp.learning_rate=0.0003``. The ``--NAME VALUE`` form (``${args_no_equals}``) is read too.
+    The value is then judged by the config like any other ``--hp KEY=VALUE``. Arguments after
+    ``--`` are left alone.
+    """
+    known = tuple(f"{flag}." for flag in flags)
+    out: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        i += 1
+        if item == "--":
+            out += items[i - 1 :]
+            break
+        if not known or not item.startswith(known):
+            out.append(item)
+            continue
+        flag, _, rest = item.partition(".")
+        key, sep, value = rest.partition("=")
+        if not sep and i < len(items) and not items[i].startswith("--"):
+            value, sep = items[i], "="
+            i += 1
+        out += [flag, f"{key}{sep}{value}"]  # no value: --hp KEY, which the map refuses
+    return out
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, with its usage errors on one line of stderr (exit status 2) like sagym's own,
-    and a suggestion for a mistyped flag."""
+    and a suggestion for a mistyped flag. Map flags also take the dotted form a W&B sweep agent
+    passes (``--hp.learning_rate=3e-4``; :func:`expand_dotted_flags`)."""
 
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        given = sys.argv[1:] if args is None else list(args)
+        return super().parse_known_args(expand_dotted_flags(given, map_flags(self)), namespace)
 
     def _flags(self) -> list[str]:
         found: list[str] = []
@@ -611,9 +660,11 @@ __all__ = [
     "config_data",
     "did_you_mean",
     "error_line",
+    "expand_dotted_flags",
     "format_validation_error",
     "import_modules",
     "importable_from_cwd",
+    "map_flags",
     "one_line_errors",
     "parse_assignments",
     "read_mapping",

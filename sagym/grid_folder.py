@@ -33,6 +33,7 @@ SAGYM_NAMES = frozenset(
         "report.md",
         "outcomes.png",
         "trajectories.png",
+        "trajectories_personas.png",
         "personas.png",
         "runs",
         "wandb",

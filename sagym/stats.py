@@ -20,6 +20,7 @@ intervals.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -29,7 +30,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 __all__ = [
+    "FEW_SEEDS",
     "bootstrap_ci",
+    "bootstrap_diff_ci",
+    "bootstrap_rows",
+    "few_seeds_note",
     "format_table",
     "improvement_matrix",
     "iqm",
@@ -46,6 +51,9 @@ IQM_CUT = 0.25
 #: materialise an ``n_resamples x n`` array at once. The batch size depends only on ``n`` and
 #: ``n_resamples``, so results stay deterministic for a given seed.
 _MAX_BATCH_ELEMENTS = 4_000_000
+#: Below this many seeds a percentile-bootstrap interval of the mean is no more than the range of
+#: the values: two seeds can only be resampled into their own two values and their midpoint.
+FEW_SEEDS = 3
 
 
 def _clean(x: ArrayLike) -> FloatArray:
@@ -141,6 +149,98 @@ def bootstrap_ci(
     low = float(result.confidence_interval.low)
     high = float(result.confidence_interval.high)
     return value, low, high
+
+
+def few_seeds_note(n: int) -> str | None:
+    """A warning to print beside intervals over ``n`` seeds when ``n < FEW_SEEDS``, else None.
+
+    With one seed there is no interval at all; with two, every bootstrap resample of the mean is
+    one of the two values or their midpoint, so the "95 %" interval is the range of the two
+    seeds, not a confidence statement.
+    """
+    if n >= FEW_SEEDS:
+        return None
+    what = "has no spread at all" if n <= 1 else "is only the range of the seeds' values"
+    return (
+        f"Warning: {n} seed(s) per design: a bootstrap interval over fewer than {FEW_SEEDS} "
+        f"seeds {what}, not a 95 % confidence interval; run more seeds (--seeds) to compare "
+        "designs."
+    )
+
+
+def bootstrap_diff_ci(
+    x: ArrayLike,
+    y: ArrayLike,
+    statistic: Statistic = "mean",
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | np.random.Generator = 0,
+) -> tuple[float, float, float]:
+    """``statistic(x) - statistic(y)`` with a percentile-bootstrap interval, ``x`` and ``y``
+    resampled independently (two designs' seeds are separate runs, not pairs).
+
+    Returns ``(estimate, low, high)``; NaNs are dropped, and an empty side gives NaNs. When
+    neither side has spread to resample (one value, or all equal), the interval is the estimate.
+    Same ``seed``, same interval, bit for bit.
+    """
+    if statistic not in _STATISTICS:
+        raise ValueError(f"statistic must be 'mean' or 'iqm', not {statistic!r}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), not {confidence!r}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be positive, not {n_resamples!r}")
+    a, b = _clean(x), _clean(y)
+    if a.size == 0 or b.size == 0:
+        nan = float("nan")
+        return nan, nan, nan
+    value = _point(a, statistic) - _point(b, statistic)
+    if all(v.size < 2 or np.all(v == v[0]) for v in (a, b)):
+        return value, value, value
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    stat = _STATISTICS[statistic]
+    diffs = np.empty(n_resamples)
+    batch = max(1, min(n_resamples, _MAX_BATCH_ELEMENTS // max(a.size, b.size)))
+    for start in range(0, n_resamples, batch):
+        n = min(batch, n_resamples - start)
+        ra = a[rng.integers(0, a.size, size=(n, a.size))]
+        rb = b[rng.integers(0, b.size, size=(n, b.size))]
+        diffs[start : start + n] = stat(ra, -1) - stat(rb, -1)
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(diffs, [tail, 1.0 - tail])
+    return value, float(low), float(high)
+
+
+def bootstrap_rows(
+    values: ArrayLike,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int | np.random.Generator = 0,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Mean and percentile-bootstrap interval of every row of ``values`` (points x samples).
+
+    For a band over days: row ``d`` holds each seed's value on day ``d``. One set of resampled
+    sample indices serves every row, so a whole band costs one vectorised draw instead of a
+    bootstrap per day, and the band is the per-day interval of :func:`bootstrap_ci` up to the
+    draw. Rows with NaNs (a missing seed) use the other samples. Returns ``(mean, low, high)``.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), not {confidence!r}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be positive, not {n_resamples!r}")
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"values must be 2-D (points x samples); got shape {arr.shape}")
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN, as they should
+        mean = np.nanmean(arr, axis=1)
+        if arr.shape[1] < 2:
+            return mean, mean.copy(), mean.copy()
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        idx = rng.integers(0, arr.shape[1], size=(n_resamples, arr.shape[1]))
+        means = np.nanmean(arr[:, idx], axis=2)  # points x resamples
+        tail = (1.0 - confidence) / 2.0
+        low, high = np.nanquantile(means, [tail, 1.0 - tail], axis=1)
+    return mean, np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
 
 
 def probability_of_improvement(x: ArrayLike, y: ArrayLike) -> float:

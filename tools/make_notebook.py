@@ -31,7 +31,8 @@ CELLS: list[tuple[str, str]] = [
         "from IPython.display import display\n\n"
         "from sagym.outcomes import METRIC_DIRECTION\n"
         "from sagym.report import (\n"
-        "    HEADLINE_METRICS, outcome_figure, persona_figure, trajectory_figure\n"
+        "    HEADLINE_METRICS, outcome_figure, persona_figure, persona_trajectory_figure,\n"
+        "    trajectory_figure,\n"
         ")\n"
         "from sagym.stats import format_table, improvement_matrix, summarize\n\n"
         "RESULTS = Path(os.environ.get('SAGYM_RESULTS', '../results/default'))\n"
@@ -52,6 +53,9 @@ CELLS: list[tuple[str, str]] = [
     (
         "code",
         "display(trajectory_figure(trajectories, designs))\n"
+        "days_by_persona = persona_trajectory_figure(trajectories, designs)\n"
+        "if days_by_persona is not None:\n"
+        "    display(days_by_persona)\n"
         "by_persona = persona_figure(results, designs)\n"
         "if by_persona is not None:\n"
         "    display(by_persona)",

@@ -47,6 +47,28 @@ def test_results_have_one_row_per_run_and_every_outcome_column(tiny_results: Pat
 
 
 @pytest.mark.slow
+def test_report_says_what_was_run_and_compares_with_random_and_the_twin(tiny_results: Path) -> None:
+    report = (tiny_results / "report.md").read_text()
+    head = report.split("## Outcomes")[0]
+    for row in (
+        "| environments | sagym/Companion-v0 |",
+        "| designs | engagement (trained), need_support (trained), random (scripted baseline) |",
+        "| budget | 2,048 training steps (user-days) per run |",
+        "| seeds | 2 per design (seeds 0, 1) |",
+        "| horizon | 90 days |",
+        "| evaluation users | 32 held-out users (eval seed 0), the same for every run |",
+    ):
+        assert row in head, row
+    assert "batch_size=256" in head and "n_steps=64" in head and "16 users in parallel" in head
+    assert "a bootstrap interval over fewer than 3 seeds is only the range" in head
+    mix = report.split("## Learned behaviour mix")[1].split("## Against")[0]
+    assert "| engagement | " in mix and "engagement_hook" in mix and "No best-fixed" in mix
+    for section in ("## Against the random baseline", "## Against the no-AI twin"):
+        assert "| need_support | " in report.split(section)[1].split("\n## ")[0], section
+    assert (tiny_results / "trajectories_personas.png").stat().st_size > 0
+
+
+@pytest.mark.slow
 def test_same_command_twice_gives_identical_results(tiny_results: Path, tmp_path: Path) -> None:
     again = tmp_path / "second"
     assert cli_main([*TINY, "--out", str(again), "--wandb", "disabled"]) == 0

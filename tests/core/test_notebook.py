@@ -52,8 +52,9 @@ def test_notebook_displays_its_figures_and_writes_nothing(
         [o for o in c.outputs if o.output_type == "display_data" and "image/png" in o.data]
         for c in code
     ]
-    # Outcomes; trajectories and personas; the trade-off scatter; the improvement matrices.
-    assert [len(f) for f in figures] == [0, 1, 2, 1, 1]
+    # Outcomes; trajectories (all users, by persona) and personas; the trade-off scatter; the
+    # improvement matrices.
+    assert [len(f) for f in figures] == [0, 1, 3, 1, 1]
     for shown in (o for f in figures for o in f):
         assert len(shown.data["image/png"]) > 1000  # a rendered PNG, base64
     assert not any(o.output_type == "error" for c in code for o in c.outputs)

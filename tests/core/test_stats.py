@@ -329,3 +329,58 @@ def test_format_table_metric_subset(runs: pd.DataFrame) -> None:
     text = format_table(summary, "design", metrics=["churn"])
     assert "churn" in text and "return" not in text
     assert text.count("[") == 3
+
+
+# ------------------------------------------------------------- differences, bands, few seeds
+@FAST
+@given(samples, samples)
+def test_difference_interval_holds_the_difference_of_means(x: list[float], y: list[float]) -> None:
+    from sagym.stats import bootstrap_diff_ci
+
+    value, low, high = bootstrap_diff_ci(x, y, seed=3)
+    assert value == pytest.approx(np.mean(x) - np.mean(y), abs=1e-6)
+    assert low <= high
+    # every resample's difference lies between the extremes of the two samples
+    assert min(x) - max(y) - 1e-6 <= low and high <= max(x) - min(y) + 1e-6
+    assert (value, low, high) == bootstrap_diff_ci(x, y, seed=3)
+
+
+def test_difference_interval_edges() -> None:
+    from sagym.stats import bootstrap_diff_ci
+
+    assert bootstrap_diff_ci([1.0, 1.0], [0.25]) == (0.75, 0.75, 0.75)
+    assert all(np.isnan(v) for v in bootstrap_diff_ci([], [1.0]))
+    assert bootstrap_diff_ci([1.0, np.nan, 3.0], [0.0])[0] == 2.0
+    with pytest.raises(ValueError, match="statistic must be 'mean' or 'iqm', not 'median'"):
+        bootstrap_diff_ci([1.0], [2.0], statistic="median")  # type: ignore[arg-type]
+    separated = bootstrap_diff_ci(np.arange(10.0) + 100, np.arange(10.0), seed=0)
+    assert 95 < separated[1] <= separated[0] == 100.0 <= separated[2] < 105
+
+
+def test_row_bands_match_a_per_row_bootstrap_in_distribution() -> None:
+    from sagym.stats import bootstrap_rows
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(4, 6)) + np.arange(4)[:, None]
+    mean, low, high = bootstrap_rows(values, seed=1)
+    assert mean.tolist() == values.mean(axis=1).tolist()
+    assert (low <= mean).all() and (mean <= high).all()
+    for row, lo, hi in zip(values, low, high, strict=True):
+        _, ref_low, ref_high = bootstrap_ci(row, seed=2, n_resamples=4000)
+        assert lo == pytest.approx(ref_low, abs=0.15) and hi == pytest.approx(ref_high, abs=0.15)
+    again = bootstrap_rows(values, seed=1)
+    assert all((a == b).all() for a, b in zip(again, (mean, low, high), strict=True))
+    one = bootstrap_rows(values[:, :1])
+    assert one[1].tolist() == one[0].tolist() == one[2].tolist()
+    with pytest.raises(ValueError, match=r"values must be 2-D \(points x samples\); got shape"):
+        bootstrap_rows(values[0])
+
+
+def test_few_seeds_note() -> None:
+    from sagym.stats import FEW_SEEDS, few_seeds_note
+
+    assert FEW_SEEDS == 3 and few_seeds_note(3) is None and few_seeds_note(10) is None
+    assert "is only the range of the seeds' values" in str(few_seeds_note(2))
+    assert "has no spread at all" in str(few_seeds_note(1))
+    # two seeds: the mean's bootstrap interval is exactly their range
+    assert bootstrap_ci([0.2, 0.6], seed=0)[1:] == (0.2, 0.6)
