@@ -17,7 +17,7 @@ import gymnasium as gym
 
 from sagym.envs.simulation import Product, Simulation, SimulationSpec
 
-DEFAULT_ENV = "sagym/Companion-v1"
+DEFAULT_ENV = "sagym/Companion-v0"  # for specs that name no env (CompanionSpec)
 _SPEC_FIELDS = (
     "horizon",
     "population",
