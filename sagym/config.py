@@ -266,7 +266,7 @@ class TrainConfig:
     reward: Text = "engagement"
     algo: Text = "ppo"
     seed: Annotated[Integer, Field(ge=0, le=MAX_SEED)] = 0
-    steps: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 100_000
+    steps: Annotated[Integer, Field(ge=0, le=MAX_STEPS)] = 500_000
     n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
@@ -420,7 +420,7 @@ class CompareConfig:
     envs: NonEmptyTextList = field(default_factory=lambda: [DEFAULT_ENV])
     algos: NonEmptyTextList = field(default_factory=lambda: ["ppo"])
     seeds: Annotated[Integer, Field(ge=1, le=MAX_SEEDS)] = 5
-    steps: Annotated[Integer, Field(ge=1, le=MAX_STEPS)] = 100_000
+    steps: Annotated[Integer, Field(ge=1, le=MAX_STEPS)] = 500_000
     n_envs: Annotated[Integer, Field(ge=1, le=MAX_USERS)] | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     horizon: Annotated[Integer, Field(ge=1, le=MAX_HORIZON)] = 90
