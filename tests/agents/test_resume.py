@@ -279,9 +279,10 @@ def test_killed_comparison_cell_leaves_one_offline_wandb_run(
 ) -> None:
     out = tmp_path / "cmp"
     command = [
-        str(Path(sys.executable).with_name("sagym")), "compare", "--rewards", "engagement",
-        "--baselines", "--seeds", "1", "--steps", "16384", "--n-envs", "16", "--hp",
-        "n_steps=64", "--hp", "batch_size=256", "--eval-users", "16", "--jobs", "1",
+        str(Path(sys.executable).with_name("sagym")), "compare", "--env", "sagym/Companion-v0",
+        "--rewards", "engagement", "--baselines", "--seeds", "1", "--steps", "16384",
+        "--n-envs", "16", "--hp", "n_steps=64", "--hp", "batch_size=256", "--eval-users", "16",
+        "--jobs", "1",
         "--out", str(out), "--wandb", "offline", "--no-progress",
     ]  # fmt: skip
     cell = "Companion-v0__engagement__ppo__0"

@@ -15,7 +15,7 @@ import pytest
 
 from sagym.agents import TrainConfig, load_algo, train
 from sagym.cli import main as cli_main
-from sagym.envs.core import CompanionSpec
+from sagym.envs.lookup import simulation_spec
 from sagym.outcomes import OUTCOME_METRICS, evaluate
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +39,7 @@ def test_train_logs_config_curves_and_outcomes_to_offline_wandb(
     )  # fmt: skip
     assert status == 0
     (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
-    assert run_dir.name.startswith("Companion-v0__engagement__ppo__0__")
+    assert run_dir.name.startswith("Companion-v1__engagement__ppo__0__")  # the default env
     config = json.loads((run_dir / "config.json").read_text())
     assert config["hyperparams"]["n_steps"] == 64 and config["n_envs"] == 16
     assert (run_dir / "model.zip").exists()
@@ -56,7 +56,7 @@ def test_train_logs_config_curves_and_outcomes_to_offline_wandb(
     assert run_record["run_group"] == "engagement"
     assert run_record["display_name"] == run_dir.name
     assert run_record["tags"] == [
-        "design:engagement", "env:sagym/Companion-v0", "algo:ppo", "seed:0"
+        "design:engagement", "env:sagym/Companion-v1", "algo:ppo", "seed:0"
     ]  # fmt: skip
     assert logged_config["design"] == "engagement" and logged_config["baseline"] is False
     assert logged_config["sagym_version"] and len(logged_config["sagym_code_hash"]) == 64
@@ -83,23 +83,24 @@ def test_train_logs_config_curves_and_outcomes_to_offline_wandb(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("env", ["sagym/Companion-v0", "sagym/Companion-v1"])
 def test_saved_agent_reloads_and_acts_identically_and_seed_is_reproducible(
-    tmp_path: Path,
+    tmp_path: Path, env: str
 ) -> None:
-    def run(name: str) -> Any:
-        cfg = TrainConfig(
-            reward="need_support", steps=4096, n_envs=16, seed=3, out=str(tmp_path),
+    def config(name: str) -> TrainConfig:
+        return TrainConfig(
+            env=env, reward="need_support", steps=4096, n_envs=16, seed=3, out=str(tmp_path),
             run_name=name, wandb="disabled", progress=False, eval_users=48,
             hyperparams={"n_steps": 64, "batch_size": 256},
         )  # fmt: skip
-        return train(cfg)
 
-    first, second = run("a"), run("b")
+    first, second = train(config("a")), train(config("b"))
     assert first.outcomes == second.outcomes  # bit-identical evaluation numbers
     pd.testing.assert_frame_equal(first.evaluation.trajectory, second.evaluation.trajectory)
 
     model = load_algo("ppo", str(first.run_dir / "model.zip"))
-    spec = CompanionSpec(reward="need_support")
+    spec = simulation_spec(env, reward="need_support")  # the env's registered population
+    assert spec == config("a").spec()
     reloaded = evaluate(model, spec, n_users=48)
     assert reloaded.outcomes == first.outcomes
     obs = np.random.default_rng(0).random((32, model.observation_space.shape[0])).astype(np.float32)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -23,16 +25,31 @@ N = 6
 HORIZON = 20
 
 
-def _dummy(seed: int) -> DummyVecEnv:
-    venv = DummyVecEnv([lambda: CompanionEnv(horizon=HORIZON) for _ in range(N)])
+#: One user of each companion id for SB3's DummyVecEnv: v0's env class itself; v1 as registered
+#: (``gym.make`` adds the registered population ``need_deficits``).
+SINGLE_ENVS: dict[str, Callable[[], gym.Env[Any, Any]]] = {
+    "sagym/Companion-v0": lambda: CompanionEnv(horizon=HORIZON),
+    "sagym/Companion-v1": lambda: gym.make("sagym/Companion-v1", horizon=HORIZON),
+}
+
+
+def _dummy(env_id: str, seed: int) -> DummyVecEnv:
+    venv = DummyVecEnv([SINGLE_ENVS[env_id] for _ in range(N)])
     venv.seed(seed)
     return venv
 
 
+@pytest.mark.parametrize("env_id", sorted(SINGLE_ENVS))
 @pytest.mark.parametrize("bootstrap", [True, False])
-def test_adapter_matches_sb3_dummy_vec_env_step_for_step(bootstrap: bool) -> None:
-    ours = CompanionSB3VecEnv(N, seed=3, bootstrap_horizon=bootstrap, horizon=HORIZON)
-    theirs = _dummy(3)
+def test_adapter_matches_sb3_dummy_vec_env_step_for_step(env_id: str, bootstrap: bool) -> None:
+    if env_id == "sagym/Companion-v0":  # the named adapter of v0
+        ours: SB3VecEnv = CompanionSB3VecEnv(
+            N, seed=3, bootstrap_horizon=bootstrap, horizon=HORIZON
+        )
+    else:
+        ours = SB3VecEnv(env_id, N, seed=3, bootstrap_horizon=bootstrap, horizon=HORIZON)
+    assert ours.env_id == env_id
+    theirs = _dummy(env_id, 3)
     assert ours.observation_space == theirs.observation_space
     assert ours.action_space == theirs.action_space
     np.testing.assert_array_equal(ours.reset(), theirs.reset())

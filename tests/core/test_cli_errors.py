@@ -156,8 +156,8 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
       'user_overrides={"influence_rate": 0.2}'],
      "sagym compare: error: user_overrides.influence_rate is given twice: influence_rate=0.1 in "
      "user_overrides and influence_rate=0.2 in env_kwargs; give it once"),
-    ("unknown env kwarg", {}, ["train", "--env-kw", "colour=3"],
-     "sagym train: error: env_kwargs: unknown argument(s) ['colour'] for 'sagym/Companion-v0'; "
+    ("unknown env kwarg", {}, ["train", "--env-kw", "colour=3"],  # the default env is named
+     "sagym train: error: env_kwargs: unknown argument(s) ['colour'] for 'sagym/Companion-v1'; "
      "known: horizon, population, reward, user_overrides, model_config, observe_latent, "
      "reward_components"),
     ("unknown env kwarg of the second env", {},

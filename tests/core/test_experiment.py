@@ -16,10 +16,13 @@ from sagym.experiment import CompareConfig, run_grid
 from sagym.outcomes import OUTCOME_METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
+# The grid's mechanics (files, reruns, resuming, the report) on the v0 companion, whose personas
+# and report rows these tests name.
 TINY = [
-    "compare", "--rewards", "engagement", "need_support", "--baselines", "random",
-    "--seeds", "2", "--steps", "2048", "--n-envs", "16", "--eval-users", "32",
-    "--hp", "n_steps=64", "--hp", "batch_size=256", "--jobs", "2", "--no-progress",
+    "compare", "--env", "sagym/Companion-v0", "--rewards", "engagement", "need_support",
+    "--baselines", "random", "--seeds", "2", "--steps", "2048", "--n-envs", "16",
+    "--eval-users", "32", "--hp", "n_steps=64", "--hp", "batch_size=256", "--jobs", "2",
+    "--no-progress",
 ]  # fmt: skip
 
 
@@ -87,9 +90,10 @@ def test_interrupted_grid_resumes_only_the_missing_runs(tiny_results: Path, tmp_
     (copy / "results.csv").unlink()
     (copy / "trajectories.csv").unlink()
     config = CompareConfig(
-        rewards=["engagement", "need_support"], baselines=["random"], seeds=2, steps=2048,
-        n_envs=16, eval_users=32, hyperparams={"n_steps": 64, "batch_size": 256},
-        out=str(copy), jobs=1, wandb="disabled", progress=False,
+        envs=["sagym/Companion-v0"], rewards=["engagement", "need_support"], baselines=["random"],
+        seeds=2, steps=2048, n_envs=16, eval_users=32,
+        hyperparams={"n_steps": 64, "batch_size": 256}, out=str(copy), jobs=1, wandb="disabled",
+        progress=False,
     )  # fmt: skip
     grid = run_grid(config)
     assert (grid.trained, grid.evaluated, grid.reused) == (1, 0, 5)
@@ -151,7 +155,7 @@ def test_experiment_file_defines_the_grid(tmp_path: Path) -> None:
 
     spec = tmp_path / "grid.yaml"
     spec.write_text(
-        "rewards: [engagement, 'satisfaction - 2*induced_shift']\n"
+        "envs: [sagym/Companion-v0]\nrewards: [engagement, 'satisfaction - 2*induced_shift']\n"
         "baselines: [random, heuristic]\nseeds: 3\nsteps: 5000\npopulation: lonely\n"
     )
     parser = argparse.ArgumentParser()

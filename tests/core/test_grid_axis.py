@@ -38,7 +38,7 @@ def test_grid_flag_and_experiment_file_give_one_design_per_value(tmp_path: Path)
     assert [(c.hyperparams["gamma"], c.seed) for c in cells] == [
         (0, 0), (0, 1), (0.9, 0), (0.9, 1), (0.99, 0), (0.99, 1)
     ]  # fmt: skip
-    assert cells[-1].run_name == "Companion-v0__satisfaction__ppo-gamma-0.99__1"
+    assert cells[-1].run_name == "Companion-v1__satisfaction__ppo-gamma-0.99__1"  # default env
     assert "design:satisfaction[gamma=0.99]" in cells[-1].wandb_tags
     assert "grid:gamma=0.99" in cells[-1].wandb_tags
     others = [c for c in unique_cells(flag.cells()) if c.algo != "ppo"]

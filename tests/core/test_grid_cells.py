@@ -18,9 +18,10 @@ from sagym.cell_store import MANIFEST, cell_key, check_cell
 from sagym.experiment import CompareConfig, duplicate_notes, run_grid, unique_cells
 
 TINY: dict[str, Any] = {
-    "rewards": ["engagement"], "baselines": ["random"], "seeds": 1, "steps": 64, "n_envs": 2,
-    "horizon": 5, "eval_users": 4, "hyperparams": {"n_steps": 32, "batch_size": 64},
-    "jobs": 1, "wandb": "disabled", "progress": False,
+    "envs": ["sagym/Companion-v0"], "rewards": ["engagement"], "baselines": ["random"],
+    "seeds": 1, "steps": 64, "n_envs": 2, "horizon": 5, "eval_users": 4,
+    "hyperparams": {"n_steps": 32, "batch_size": 64}, "jobs": 1, "wandb": "disabled",
+    "progress": False,
 }  # fmt: skip
 CELL = "Companion-v0__engagement__ppo__0"
 
@@ -200,10 +201,10 @@ def test_editing_a_registered_reward_reruns_its_cells(tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "sagym", "compare", "--import", "grid_user_reward",
-        "--rewards", "grid_kindness", "--baselines", "--seeds", "1", "--steps", "64",
-        "--n-envs", "2", "--horizon", "5", "--eval-users", "4", "--hp", "n_steps=32",
-        "--hp", "batch_size=64", "--jobs", "1", "--no-progress", "--wandb", "disabled",
-        "--out", str(out),
+        "--env", "sagym/Companion-v0", "--rewards", "grid_kindness", "--baselines", "--seeds",
+        "1", "--steps", "64", "--n-envs", "2", "--horizon", "5", "--eval-users", "4",
+        "--hp", "n_steps=32", "--hp", "batch_size=64", "--jobs", "1", "--no-progress",
+        "--wandb", "disabled", "--out", str(out),
     ]  # fmt: skip
 
     def compare() -> subprocess.CompletedProcess[str]:

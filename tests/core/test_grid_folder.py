@@ -15,8 +15,9 @@ from sagym.experiment import CompareConfig, run_grid
 def _baselines(out: Path, **changes: Any) -> CompareConfig:
     """A grid of scripted baselines only: seconds to run, same folder rules as any grid."""
     fields: dict[str, Any] = {
-        "rewards": [], "baselines": ["random"], "seeds": 1, "horizon": 5, "eval_users": 4,
-        "out": str(out), "jobs": 1, "wandb": "disabled", "progress": False,
+        "envs": ["sagym/Companion-v0"], "rewards": [], "baselines": ["random"], "seeds": 1,
+        "horizon": 5, "eval_users": 4, "out": str(out), "jobs": 1, "wandb": "disabled",
+        "progress": False,
     }  # fmt: skip
     fields.update(changes)
     return CompareConfig(**fields)

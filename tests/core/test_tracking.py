@@ -15,9 +15,9 @@ from sagym.cli import main as cli_main
 from sagym.config import CompareConfig, run_tags
 from sagym.tracking import daily_means, git_commit
 
-TINY = [
-    "compare", "--rewards", "engagement", "--baselines", "random", "--seeds", "1",
-    "--steps", "1500", "--n-envs", "16", "--eval-users", "16", "--hp", "n_steps=64",
+TINY = [  # on the v0 companion, whose run names and tags the test spells out
+    "compare", "--env", "sagym/Companion-v0", "--rewards", "engagement", "--baselines", "random",
+    "--seeds", "1", "--steps", "1500", "--n-envs", "16", "--eval-users", "16", "--hp", "n_steps=64",
     "--hp", "batch_size=256", "--jobs", "1", "--no-progress", "--wandb", "offline",
 ]  # fmt: skip
 
