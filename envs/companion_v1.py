@@ -76,6 +76,7 @@ class CompanionV1(Companion):
 
     features: ClassVar[tuple[str, ...]] = FEATURES_V1
     base_config: ClassVar[ModelConfig] = MODEL_CONFIG_V1
+    default_population: ClassVar[str] = "need_deficits"
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         super().__init__(n_users, horizon, config)

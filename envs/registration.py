@@ -18,8 +18,8 @@ _ENVS: dict[str, tuple[str, str]] = {
     ),
     "sagym/Feed-v0": ("sagym.envs.feed:FeedEnv", "sagym.envs.feed:FeedVectorEnv"),
 }
-# Registered default arguments (an env's own population, for instance).
-_KWARGS: dict[str, dict[str, object]] = {"sagym/Companion-v1": {"population": "need_deficits"}}
+# Registered default arguments of an env (its product's class attributes hold the rest).
+_KWARGS: dict[str, dict[str, object]] = {}
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
 

@@ -53,7 +53,7 @@ class SimulationSpec:
     """Arguments shared by every product's environments; validated once."""
 
     horizon: int = 90
-    population: str | Population = "default"
+    population: str | Population | None = None  # None: the product's default population
     reward: str | Reward = "engagement"
     user_overrides: Mapping[str, float] | None = None
     model_config: ModelConfig | Mapping[str, float] | None = None
@@ -85,6 +85,7 @@ class Product:
         break_action: the action the heuristic takes when recent engagement runs high.
         base_config: the user model's mechanism constants for this product's environment; a
             ``model_config`` mapping overrides some of its fields.
+        default_population: the registered population of the users when none is given.
     """
 
     actions: ClassVar[ActionTable]
@@ -93,6 +94,7 @@ class Product:
     supportive_cycle: ClassVar[tuple[str, ...]] = ()
     break_action: ClassVar[str | None] = None
     base_config: ClassVar[ModelConfig] = ModelConfig()  # model_config= fields override it
+    default_population: ClassVar[str] = "default"  # the users when population= is not given
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         self.n_users = n_users
@@ -153,7 +155,9 @@ class Simulation:
         self.n_users = int(n_users)
         self.spec = spec
         self.horizon = int(spec.horizon)
-        self.population = get_population(spec.population)
+        self.population = get_population(
+            product.default_population if spec.population is None else spec.population
+        )
         cfg = spec.model_config
         if cfg is None:
             self.config = product.base_config

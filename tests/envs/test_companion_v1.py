@@ -262,3 +262,21 @@ def test_nothing_counts_after_a_user_churns() -> None:
         assert np.all(reward[gone] == 0.0)
         assert np.all(components["need_support"][gone] == 0.0)
         assert np.any(sig.need_floor[gone] != sig.twin_need_floor[gone])  # the user still lives
+
+
+def test_every_way_of_building_companion_v1_samples_its_own_population() -> None:
+    from sagym.envs.companion_v1 import CompanionV1Env, CompanionV1VectorEnv
+    from sagym.envs.lookup import make_simulation
+    from sagym.envs.simulation import SimulationSpec
+
+    built = [
+        CompanionV1Env().core,
+        CompanionV1VectorEnv(num_envs=2).core,
+        gym.make("sagym/Companion-v1").unwrapped.core,  # type: ignore[attr-defined]
+        make_simulation({"env": "sagym/Companion-v1", "horizon": 10}, 2),
+        make_simulation(SimulationSpec(env="sagym/Companion-v1"), 2),
+    ]
+    assert {sim.population.name for sim in built} == {"need_deficits"}
+    assert CompanionV1Env(population="lonely").core.population.name == "lonely"
+    v0 = make_simulation({"env": "sagym/Companion-v0"}, 2)
+    assert v0.population.name == "default"
