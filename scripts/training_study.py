@@ -78,11 +78,9 @@ def references(design: str, users: int) -> dict[str, float]:
 
 
 def evaluate_run(folder: Path, design: str, users: int) -> dict[str, float]:
-    import torch
-
     from sagym.agents.factory import load_algo
     from sagym.envs.lookup import make_simulation, simulation_spec
-    from sagym.outcomes import evaluation_keys, rollout
+    from sagym.outcomes import evaluation_keys, policy_entropy, rollout
 
     model = load_algo("ppo", str(folder / "model.zip"))
     spec = simulation_spec(ENV, reward=design)
@@ -90,9 +88,7 @@ def evaluate_run(folder: Path, design: str, users: int) -> dict[str, float]:
     greedy = rollout(model, spec, users, deterministic=True, env=ENV)
     sim = make_simulation(spec, users, ENV)
     sim.reset(evaluation_keys(0, users))
-    with torch.no_grad():
-        obs = torch.as_tensor(sim.observe())
-        entropy = float(model.policy.get_distribution(obs).entropy().mean())
+    entropy = policy_entropy(model, sim.observe())
     return {
         "sampled": float(sampled.returns["return"].mean()),
         "greedy": float(greedy.returns["return"].mean()),
