@@ -95,7 +95,7 @@ def test_every_field_has_a_flag_with_its_description(add: Any, cls: type, flags:
         "environment steps (user-days) to train for" if cls is TrainConfig
         else "training steps per run"
     )  # fmt: skip
-    assert options["--steps"].help.endswith("; default: 100000)")
+    assert options["--steps"].help.endswith("; default: 500000)")
     assert options["--no-progress"].help is not None
     assert options["--no-progress"].help.startswith("do not show a progress bar")
 

@@ -124,7 +124,8 @@ def test_experiment_name_is_the_output_folder_or_the_group(tmp_path: Path) -> No
     config.wandb_group = "mine"
     assert config.experiment_name() == "mine"
     assert {cell.wandb_group for cell in config.cells()} == {"mine"}
-    assert {cell.eval_every for cell in config.cells() if cell.algo == "ppo"} == {25_000}
+    # steps // 4 of the default 500k
+    assert {cell.eval_every for cell in config.cells() if cell.algo == "ppo"} == {125_000}
     config.eval_every = 0
     assert {cell.eval_every for cell in config.cells()} == {0}
 
