@@ -61,7 +61,17 @@ class Wellbeing(SignalReward):
     )
 
 
-class NeedSupport(Reward):
+class _NeedReward(Reward):
+    """A need reward with a positive ``scale`` (default 10: a day's values of order one)."""
+
+    def __init__(self, scale: float = 10.0) -> None:
+        self.scale = check_scale(self.name, scale, positive=True)
+
+    def params(self) -> dict[str, Any]:
+        return {} if self.scale == 10.0 else {"scale": self.scale}
+
+
+class NeedSupport(_NeedReward):
     """How much better the user's most frustrated need is today than without the AI."""
 
     name = "need_support"
@@ -76,18 +86,12 @@ class NeedSupport(Reward):
         "only the relief an AI gives."
     )
 
-    def __init__(self, scale: float = 10.0) -> None:
-        self.scale = check_scale(self.name, scale, positive=True)
-
     def __call__(self, signals: DaySignals) -> FloatArray:
         out: FloatArray = self.scale * (signals.need_floor - signals.twin_need_floor)
         return out
 
-    def params(self) -> dict[str, Any]:
-        return {} if self.scale == 10.0 else {"scale": self.scale}
 
-
-class NeedChange(Reward):
+class NeedChange(_NeedReward):
     """The earlier need_support: the day's change of the summed need balance."""
 
     name = "need_change"
@@ -99,17 +103,11 @@ class NeedChange(Reward):
         "to show exactly that."
     )
 
-    def __init__(self, scale: float = 10.0) -> None:
-        self.scale = check_scale(self.name, scale, positive=True)
-
     def __call__(self, signals: DaySignals) -> FloatArray:
         after = signals.need_sat.sum(axis=1) - signals.need_frus.sum(axis=1)
         before = signals.need_sat_before.sum(axis=1) - signals.need_frus_before.sum(axis=1)
         out: FloatArray = self.scale * (after - before)
         return out
-
-    def params(self) -> dict[str, Any]:
-        return {} if self.scale == 10.0 else {"scale": self.scale}
 
 
 class InducedShift(SignalReward):

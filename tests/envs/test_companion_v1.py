@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -69,7 +70,9 @@ def test_companion_v1_defaults_and_one_flag_ablations() -> None:
     seed=st.integers(0, 2**32 - 1),
 )
 def test_kernel_matches_the_reference_with_the_new_mechanisms(
-    values: tuple[float, ...], seed: int
+    values: tuple[float, ...],
+    seed: int,
+    assert_signals_close: Callable[[DaySignals, DaySignals], None],
 ) -> None:
     fields = dict(zip(V1_FIELDS, values, strict=True))
     fields["return_liking_weight"] *= 8.0  # its range is [0, 8]
@@ -82,14 +85,7 @@ def test_kernel_matches_the_reference_with_the_new_mechanisms(
     for _ in range(40):
         actions = rng.integers(0, 8, size=64)
         got, want = compiled.step(actions), step_reference(spec, actions)
-        for field in dataclasses.fields(DaySignals):
-            np.testing.assert_allclose(
-                np.asarray(getattr(got, field.name), dtype=float),
-                np.asarray(getattr(want, field.name), dtype=float),
-                rtol=0,
-                atol=1e-12,
-                err_msg=field.name,
-            )
+        assert_signals_close(got, want)
 
 
 def _present_session(days: list[DaySignals], span: slice) -> float:

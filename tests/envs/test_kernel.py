@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -21,7 +21,9 @@ from sagym.signals import DaySignals
 
 
 @pytest.mark.parametrize("population", list_populations())
-def test_kernel_matches_the_numpy_reference_day_by_day(population: str) -> None:
+def test_kernel_matches_the_numpy_reference_day_by_day(
+    population: str, assert_signals_close: Callable[[DaySignals, DaySignals], None]
+) -> None:
     keys = draw_keys(np.random.default_rng(7), 200)
     params, prefs, _ = get_population(population).sample(keys, names=ACTIONS.names)
     compiled = UserModel(params, prefs, keys)
@@ -30,14 +32,7 @@ def test_kernel_matches_the_numpy_reference_day_by_day(population: str) -> None:
     for _ in range(120):
         actions = rng.integers(0, 8, size=200)
         got, want = compiled.step(actions), step_reference(spec, actions)
-        for field in dataclasses.fields(DaySignals):
-            np.testing.assert_allclose(
-                np.asarray(getattr(got, field.name), dtype=float),
-                np.asarray(getattr(want, field.name), dtype=float),
-                rtol=0,
-                atol=1e-12,
-                err_msg=field.name,
-            )
+        assert_signals_close(got, want)
         for name, value in vars(compiled.state).items():
             np.testing.assert_allclose(value, getattr(spec.state, name), rtol=0, atol=1e-12)
 
