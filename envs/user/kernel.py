@@ -46,6 +46,10 @@ from sagym.envs.user.layout import (
 )
 from sagym.envs.user.noise import _GOLDEN, _MIX1, _MIX2, _S11, _S27, _S30, _S31, _TO_UNIT
 
+# The digest of the constants below as this file was last compiled against them
+# (layout.compiled_constants_digest; a test keeps the two equal, see its docstring).
+COMPILED_FOR = "931428a02f6d502c"
+
 # Row indices, from the names (numba freezes module-level integers as compile-time constants).
 P_SOCIAL_BASELINE = PARAM_ROWS.index("social_baseline")
 P_BOND_BASELINE = PARAM_ROWS.index("bond_baseline")

@@ -9,6 +9,8 @@ position: the names are the contract, and a test checks the state views against 
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from sagym.envs.user.params import (
@@ -83,3 +85,23 @@ OUT_NEED_ROWS: tuple[str, ...] = ("need_sat_before", "need_frus_before", "need_s
 
 # Counter offset of the daily coming-back draw (day counters are small, so it never collides).
 RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)
+
+
+def compiled_constants_digest() -> str:
+    """A digest of every module constant the compiled kernel freezes at compile time.
+
+    numba's on-disk cache is invalidated only when ``kernel.py`` itself changes, not when a
+    constant it imports does (these row names, the effect columns, the noise hash constants).
+    ``kernel.COMPILED_FOR`` holds this digest as a literal and a test compares the two, so a
+    change here fails until ``kernel.py`` is edited, which makes numba recompile.
+    """
+    from sagym.envs.user import actions, noise
+
+    parts = [
+        PARAM_ROWS, CONFIG_ROWS, CONSTANT_ROWS, LEVEL_ROWS, NEED_ROWS, MEMORY_ROWS, OUT_ROWS,
+        OUT_NEED_ROWS, int(RETURN_COUNTER_OFFSET), actions.EFFECT_COLUMNS,
+        *(int(getattr(noise, name)) for name in ("_GOLDEN", "_MIX1", "_MIX2", "_S11", "_S27",
+                                                 "_S30", "_S31")),
+        float(noise._TO_UNIT),
+    ]  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

@@ -118,3 +118,14 @@ def test_kernel_reads_every_mechanism_constant() -> None:
     assert tuple(field_ranges(ModelConfig)) == CONFIG_ROWS
     used = {name for name in dir(kernel) if name.startswith("C_")}
     assert len(used) == len(CONFIG_ROWS)
+
+
+def test_the_kernel_names_the_constants_it_was_compiled_for() -> None:
+    """numba's cache only notices edits of kernel.py: a changed constant must edit it too."""
+    from sagym.envs.user.layout import compiled_constants_digest
+
+    digest = compiled_constants_digest()
+    assert digest == kernel.COMPILED_FOR, (
+        "the row names, effect columns or noise constants changed since envs/user/kernel.py was "
+        f"last edited: set COMPILED_FOR = {digest!r} there, so numba recompiles its cached kernel"
+    )
