@@ -82,8 +82,7 @@ class CompanionV1(Companion):
         super().__init__(n_users, horizon, config)
         self.action_ratings = np.full((n_users, len(BEHAVIOUR_NAMES)), 0.5)
         self.need_signals = np.full((n_users, len(NEED_SIGNALS)), 0.5)
-        self._keys: NDArray[np.uint64] = np.zeros(n_users, dtype=np.uint64)
-        self._day: NDArray[np.int64] = np.zeros(n_users, dtype=np.int64)
+        self._model: UserModel | None = None  # the users' noise keys and days (set by forget)
 
     def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
         super().observe(model, rows, out)
@@ -100,10 +99,11 @@ class CompanionV1(Companion):
         old = self.action_ratings[users, a]
         self.action_ratings[users, a] = old + RATING_HISTORY_RATE * (signals.rating[users] - old)
 
-        counter = self._day.astype(np.uint64) + OBSERVATION_COUNTER_OFFSET
-        z = noise.normal(self._keys, counter, len(NEED_SIGNALS))
-        u = noise.uniform(self._keys, counter + np.uint64(1 << 20), 1)[:, 0]
-        self._day += 1
+        assert self._model is not None, "forget() names the model first"
+        # The day just simulated (the model has already counted it).
+        counter = (self._model.state.day - 1).astype(np.uint64) + OBSERVATION_COUNTER_OFFSET
+        z = noise.normal(self._model.keys, counter, len(NEED_SIGNALS))
+        u = noise.uniform(self._model.keys, counter + np.uint64(1 << 20), 1)[:, 0]
         balance = 0.5 * (1.0 + signals.need_sat - signals.need_frus)  # (n, 3) in [0, 1]
         report = np.clip(balance + REPORT_NOISE * z[:, :3], 0.0, 1.0)
         asked = x & (u < REPORT_PROBABILITY)
@@ -120,8 +120,7 @@ class CompanionV1(Companion):
         super().forget(rows, model)
         self.action_ratings[rows] = 0.5
         self.need_signals[rows] = 0.5
-        self._keys[rows] = model.keys[rows]
-        self._day[rows] = 0
+        self._model = model
 
 
 class CompanionV1Env(ProductEnv):

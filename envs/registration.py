@@ -18,8 +18,6 @@ _ENVS: dict[str, tuple[str, str]] = {
     ),
     "sagym/Feed-v0": ("sagym.envs.feed:FeedEnv", "sagym.envs.feed:FeedVectorEnv"),
 }
-# Registered default arguments of an env (its product's class attributes hold the rest).
-_KWARGS: dict[str, dict[str, object]] = {}
 ENV_IDS: tuple[str, ...] = tuple(_ENVS)
 
 
@@ -39,6 +37,5 @@ def register_envs() -> None:
             id=env_id,
             entry_point=entry_point,
             vector_entry_point=vector_entry_point,
-            kwargs=dict(_KWARGS.get(env_id, {})),
             disable_env_checker=False,
         )
