@@ -48,7 +48,7 @@ from sagym.envs.user.noise import _GOLDEN, _MIX1, _MIX2, _S11, _S27, _S30, _S31,
 
 # The digest of the constants below as this file was last compiled against them
 # (layout.compiled_constants_digest; a test keeps the two equal, see its docstring).
-COMPILED_FOR = "931428a02f6d502c"
+COMPILED_FOR = "16031faa11ca7a0a"
 
 # Row indices, from the names (numba freezes module-level integers as compile-time constants).
 P_SOCIAL_BASELINE = PARAM_ROWS.index("social_baseline")
@@ -92,7 +92,6 @@ C_RETURN_LIKING_WEIGHT = CONFIG_ROWS.index("return_liking_weight")
 C_MATCH_PEAKEDNESS = CONFIG_ROWS.index("match_peakedness")
 C_ACCEPTANCE_LATITUDE = CONFIG_ROWS.index("acceptance_latitude")
 C_REACTANCE = CONFIG_ROWS.index("reactance")
-C_NEED_FLOOR_SOFTNESS = CONFIG_ROWS.index("need_floor_softness")
 
 L_SOCIAL = LEVEL_ROWS.index("social")
 L_BOND = LEVEL_ROWS.index("bond")
@@ -114,8 +113,6 @@ O_LIKING = OUT_ROWS.index("liking")
 O_WELLBEING_BEFORE = OUT_ROWS.index("wellbeing_before")
 O_WELLBEING = OUT_ROWS.index("wellbeing")
 O_TWIN_WELLBEING = OUT_ROWS.index("twin_wellbeing")
-O_NEED_FLOOR = OUT_ROWS.index("need_floor")
-O_TWIN_NEED_FLOOR = OUT_ROWS.index("twin_need_floor")
 O_CONNECTION = OUT_ROWS.index("human_connection")
 O_TWIN_CONNECTION = OUT_ROWS.index("twin_human_connection")
 O_DEPENDENCE = OUT_ROWS.index("dependence")
@@ -131,6 +128,8 @@ ON_SAT_BEFORE = OUT_NEED_ROWS.index("need_sat_before")
 ON_FRUS_BEFORE = OUT_NEED_ROWS.index("need_frus_before")
 ON_SAT = OUT_NEED_ROWS.index("need_sat")
 ON_FRUS = OUT_NEED_ROWS.index("need_frus")
+ON_TWIN_SAT = OUT_NEED_ROWS.index("twin_need_sat")
+ON_TWIN_FRUS = OUT_NEED_ROWS.index("twin_need_frus")
 
 # Channels of the day's normals (noise.DAY_NORMALS).
 CH_SOCIAL, CH_RATING, CH_MOOD, CH_SESSION = 0, 1, 2, 3
@@ -431,27 +430,11 @@ def m17_boredom(logit: float, weight: float, liking: float, x: float) -> float:
     return logit
 
 
-@njit(cache=True, inline="always")
-def m20_need_floor(sat: np.ndarray, frus: np.ndarray, softness: float) -> float:
-    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs."""
-    b0 = sat[0] - frus[0]
-    b1 = sat[1] - frus[1]
-    b2 = sat[2] - frus[2]
-    low = min(b0, min(b1, b2))
-    total = (
-        math.exp(-(b0 - low) / softness)
-        + math.exp(-(b1 - low) / softness)
-        + math.exp(-(b2 - low) / softness)
-    )
-    return low - softness * math.log(total / 3.0)
-
-
 # ------------------------------------------------------------------------------------ one day
 # day() is compiled without numba's reference counting (``_nrt=False``), so it cannot allocate:
 # its temporaries are rows of ``scratch`` (a new one needs a row here, sized max(K, 4)).
-# Rows: noise, shocks, q, drift factors, then per world: h, wellbeing, loneliness, connection,
-# need floor.
-DAY_SCRATCH_ROWS = 9
+# Rows: noise, shocks, q, drift factors, then per world: h, wellbeing, loneliness, connection.
+DAY_SCRATCH_ROWS = 8
 
 
 @njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # (not in numba's stubs)
@@ -494,8 +477,6 @@ def day(
     kappa = cfg[C_MATCH_PEAKEDNESS]
     latitude = cfg[C_ACCEPTANCE_LATITUDE]
     react = cfg[C_REACTANCE]
-    softness = cfg[C_NEED_FLOOR_SOFTNESS]
-    floor = scratch[8, :2]
     sat = needs[N_SAT]
     frus = needs[N_FRUS]
 
@@ -603,7 +584,6 @@ def day(
                 need_k,
             )
             wb[w] = m12_wellbeing(sat[w, i], frus[w, i], consts)
-            floor[w] = m20_need_floor(sat[w, i], frus[w, i], softness)
             lonely[w] = m13_loneliness(c, sat[w, i, 2], frus[w, i, 2])
 
         mood = m14_mood(wb[0], liking, x, cfg[C_MOOD_NOISE] * z[CH_MOOD])
@@ -649,8 +629,6 @@ def day(
         out[O_LIKING, i] = liking * x
         out[O_WELLBEING, i] = wb[0]
         out[O_TWIN_WELLBEING, i] = wb[1]
-        out[O_NEED_FLOOR, i] = floor[0]
-        out[O_TWIN_NEED_FLOOR, i] = floor[1]
         out[O_CONNECTION, i] = conn[0]
         out[O_TWIN_CONNECTION, i] = conn[1]
         out[O_DEPENDENCE, i] = levels[L_DEPENDENCE, 0, i]
@@ -665,6 +643,8 @@ def day(
         for k in range(3):
             out_needs[ON_SAT, i, k] = sat[0, i, k]
             out_needs[ON_FRUS, i, k] = frus[0, i, k]
+            out_needs[ON_TWIN_SAT, i, k] = sat[1, i, k]
+            out_needs[ON_TWIN_FRUS, i, k] = frus[1, i, k]
 
 
 # ------------------------------------------------------------------------------ new users

@@ -66,8 +66,6 @@ OUT_ROWS: tuple[str, ...] = (
     "wellbeing_before",
     "wellbeing",
     "twin_wellbeing",
-    "need_floor",
-    "twin_need_floor",
     "human_connection",
     "twin_human_connection",
     "dependence",
@@ -80,8 +78,16 @@ OUT_ROWS: tuple[str, ...] = (
     "violation",
     "churned",
 )
-# Rows of the ``(4, n, 3)`` need outputs.
-OUT_NEED_ROWS: tuple[str, ...] = ("need_sat_before", "need_frus_before", "need_sat", "need_frus")
+# Rows of the ``(6, n, 3)`` need outputs.
+# The twin's needs are output for the need floor (section 20), which signals compute when read.
+OUT_NEED_ROWS: tuple[str, ...] = (
+    "need_sat_before",
+    "need_frus_before",
+    "need_sat",
+    "need_frus",
+    "twin_need_sat",
+    "twin_need_frus",
+)
 
 # Counter offset of the daily coming-back draw (day counters are small, so it never collides).
 RETURN_COUNTER_OFFSET = np.uint64(0x5A5A_0000_0000)

@@ -74,6 +74,20 @@ def wellbeing(sat: FloatArray, frus: FloatArray) -> FloatArray:
     return out
 
 
+def need_floor(sat: FloatArray, frus: FloatArray, softness: float) -> FloatArray:
+    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs.
+
+    An output, not a dynamic: the day's signals compute it when it is first read (the
+    ``need_support`` reward reads it), so a step that does not read it pays nothing for it.
+    """
+    balance = sat - frus
+    low = balance.min(axis=-1)
+    out: FloatArray = low - softness * np.log(
+        np.exp(-(balance - low[..., None]) / softness).sum(axis=-1) / 3.0
+    )
+    return out
+
+
 def human_connection(social: FloatArray, bond: FloatArray) -> FloatArray:
     """Human connection: the mean of social time and the quality of human bonds."""
     out: FloatArray = 0.5 * (social + bond)
@@ -385,7 +399,9 @@ class UserModel:
             s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
             self._day_scratch(),
         )  # fmt: skip
-        return signals_from(np.asarray(action, dtype=np.int64), out, needs)
+        return signals_from(
+            np.asarray(action, dtype=np.int64), out, needs, self.config.need_floor_softness
+        )
 
 
 _BOOL_OUTPUTS = ("present", "violation", "churned")  # kernel rows read as flags (value > 0.5)
@@ -393,21 +409,29 @@ _FIELD_SOURCE: dict[str, tuple[int, int]] = {
     **{name: (0, row) for row, name in enumerate(OUT_ROWS)},
     **{name: (1, OUT_ROWS.index(name)) for name in _BOOL_OUTPUTS},
     **{name: (2, row) for row, name in enumerate(OUT_NEED_ROWS)},
+    "need_floor": (3, 0),  # computed from the need rows of world 0 (the user) or 1 (the twin)
+    "twin_need_floor": (3, 1),
 }
+_NEED_ROWS_OF_WORLD = (
+    (OUT_NEED_ROWS.index("need_sat"), OUT_NEED_ROWS.index("need_frus")),
+    (OUT_NEED_ROWS.index("twin_need_sat"), OUT_NEED_ROWS.index("twin_need_frus")),
+)
 
 
 class DayOutputs:
     """One day's kernel output matrices, handing out :class:`DaySignals` fields by name.
 
     ``out`` is ``(len(OUT_ROWS), n)`` and ``needs`` ``(len(OUT_NEED_ROWS), n, 3)``; a field is a
-    row of one of them (a view, or for the flags a fresh boolean array).
+    row of one of them (a view, or for the flags a fresh boolean array), or the need floor of the
+    user's or the twin's needs (:func:`need_floor` with the model's ``softness``).
     """
 
-    __slots__ = ("needs", "out")
+    __slots__ = ("needs", "out", "softness")
 
-    def __init__(self, out: FloatArray, needs: FloatArray) -> None:
+    def __init__(self, out: FloatArray, needs: FloatArray, softness: float = 0.1) -> None:
         self.out = out
         self.needs = needs
+        self.softness = softness
 
     def field(self, name: str) -> NDArray[Any]:
         kind, row = _FIELD_SOURCE[name]
@@ -416,17 +440,22 @@ class DayOutputs:
         if kind == 1:
             flag: NDArray[np.bool_] = self.out[row] > 0.5
             return flag
+        if kind == 3:
+            sat, frus = _NEED_ROWS_OF_WORLD[row]
+            return need_floor(self.needs[sat], self.needs[frus], self.softness)
         return self.needs[row]
 
 
-def signals_from(action: NDArray[np.int64], out: FloatArray, needs: FloatArray) -> DaySignals:
+def signals_from(
+    action: NDArray[np.int64], out: FloatArray, needs: FloatArray, softness: float = 0.1
+) -> DaySignals:
     """The day's :class:`DaySignals` from the kernel's named output rows, made when first read.
 
     Called once per simulated day, also for a single user, where building all 25 fields' arrays
     cost more than the day's kernel: each field is made on first read (see
     :meth:`DaySignals.deferred`), and a test checks that every field equals the eager one.
     """
-    return DaySignals.deferred(action, DayOutputs(out, needs))
+    return DaySignals.deferred(action, DayOutputs(out, needs, softness))
 
 
 __all__ = [
@@ -439,6 +468,7 @@ __all__ = [
     "initial_state",
     "layout",
     "loneliness",
+    "need_floor",
     "need_targets",
     "one_hot",
     "total_variation",

@@ -30,6 +30,7 @@ from sagym.envs.user.model import (
     UserModel,
     human_connection,
     loneliness,
+    need_floor,
     need_targets,
     one_hot,
     total_variation,
@@ -265,13 +266,12 @@ def m17_boredom(logit: FloatArray, weight: float, liking: FloatArray, x: FloatAr
 
 
 def m20_need_floor(sat: FloatArray, frus: FloatArray, softness: float) -> FloatArray:
-    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs."""
-    balance = sat - frus
-    low = balance.min(axis=-1)
-    out: FloatArray = low - softness * np.log(
-        np.exp(-(balance - low[..., None]) / softness).sum(axis=-1) / 3.0
-    )
-    return out
+    """20. Need floor: the soft minimum −τ·log(⅓·Σ_k exp(−(sat_k − frus_k)/τ)) over the needs.
+
+    An output computed in numpy for both paths (:func:`sagym.envs.user.model.need_floor`), so the
+    compiled day does not pay for it.
+    """
+    return need_floor(sat, frus, softness)
 
 
 def day_reference(
