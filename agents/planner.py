@@ -10,11 +10,15 @@ with :meth:`Simulation.load_users`), so planning costs a few hundred batched ker
 rather than a Python loop per user.
 
 **An oracle no deployed system has.** The planner reads the latent state (needs, preferences,
-dependence, the product's memory) and, because a user's noise is counter-based (a function of the
-user's key and the day), a rollout from the copied state sees the user's *true* future noise: it
-is clairvoyant, not merely well informed. Its return is an upper reference, not an achievable
-target for an agent that sees only the deployable observation; a score of 1 means "as good as
-this oracle", and a trained agent may in principle exceed it (the planner searches only
+dependence, the product's memory). It does *not* see the future: each candidate plan is rolled
+out on ``futures`` imagined futures (the copied users with a noise key of the planner's own,
+drawn from its seed and the day, the same for every plan so that plans are compared on common
+random numbers) and valued by its mean return. It is therefore a policy of the true state, the
+best state-dependent policy this search finds. With ``futures=0`` it rolls out the users' own
+keys instead: because a user's noise is counter-based (a function of the key and the day), it
+then sees the *true* future noise and is clairvoyant, a hindsight bound that no policy, however
+well informed, can reach (on Companion-v1 it earns 5–12 % more than with 4 imagined futures; see
+``docs/training.md``). A trained agent may in principle beat the planner (it searches only
 one-switch plans).
 
 The planner maximises the undiscounted episode return of its reward (the design's return), the
@@ -39,6 +43,8 @@ DEFAULT_LOOKAHEAD: int | None = None
 #: Continuations kept per user between full searches, and the days between full searches.
 DEFAULT_CONTINUATIONS: int | None = 2
 DEFAULT_REFRESH = 10
+#: Imagined futures each plan is valued on (0: the users' true future noise, clairvoyant).
+DEFAULT_FUTURES = 2
 
 
 class PlannerPolicy(ScriptedPolicy):
@@ -55,6 +61,9 @@ class PlannerPolicy(ScriptedPolicy):
         continuations: continuations kept per user between full searches (``None``: all, every
             day).
         refresh: days between full searches.
+        futures: imagined futures each plan is rolled out on, its value the mean return (0: the
+            users' true future noise, a clairvoyant hindsight bound).
+        seed: seed of the imagined futures' noise keys.
     """
 
     needs_simulator = True
@@ -65,6 +74,8 @@ class PlannerPolicy(ScriptedPolicy):
         lookahead: int | None = DEFAULT_LOOKAHEAD,
         continuations: int | None = DEFAULT_CONTINUATIONS,
         refresh: int = DEFAULT_REFRESH,
+        futures: int = DEFAULT_FUTURES,
+        seed: int = 0,
     ) -> None:
         if lookahead is not None and lookahead < 1:
             raise ValueError(f"lookahead must be >= 1 day or None; got {lookahead}")
@@ -72,10 +83,14 @@ class PlannerPolicy(ScriptedPolicy):
             raise ValueError(f"continuations must be >= 1 or None; got {continuations}")
         if refresh < 1:
             raise ValueError(f"refresh must be >= 1 day; got {refresh}")
+        if futures < 0:
+            raise ValueError(f"futures must be >= 0 (0: the true future noise); got {futures}")
         self.reward = make_reward(reward)
         self.lookahead = lookahead
         self.continuations = continuations
         self.refresh = refresh
+        self.futures = futures
+        self.seed = seed
         self.name = "planner"
         self.core: Simulation | None = None
         self._sims: dict[int, Simulation] = {}
@@ -105,15 +120,27 @@ class PlannerPolicy(ScriptedPolicy):
         assert core.model is not None
         n_plans = first.shape[0] // core.n_users
         sim = self._simulation(core, n_plans)
-        sim.load_users(core, np.tile(np.arange(core.n_users), n_plans))
         left = int(core.horizon - core.model.state.day.min())
         days = max(1, left if self.lookahead is None else min(self.lookahead, left))
         total = np.zeros(sim.n_users)
-        for day in range(days):
-            _, reward, *_ = sim.advance(first if day == 0 else then)
-            total += reward
-        self.simulated_user_days += days * sim.n_users
-        return total
+        for future in range(max(1, self.futures)):
+            sim.load_users(core, np.tile(np.arange(core.n_users), n_plans))
+            if self.futures:
+                assert sim.model is not None
+                sim.model.keys[:] = self._imagined_key(future)
+            for day in range(days):
+                _, reward, *_ = sim.advance(first if day == 0 else then)
+                total += reward
+            self.simulated_user_days += days * sim.n_users
+        return total / max(1, self.futures)
+
+    def _imagined_key(self, future: int) -> np.uint64:
+        """The noise key of one imagined future, the same for every user: a function of the
+        planner's seed, the day and the future's number alone. The plan chosen for a user is
+        thereby a function of the user's state and the day (two users in the same state get the
+        same action, whatever their own future holds), and a run re-plans bit for bit."""
+        rng = np.random.default_rng([self.seed, self._day, future])
+        return np.uint64(rng.integers(0, 2**63, dtype=np.uint64))
 
     def act(self, obs: NDArray[np.float32]) -> Actions:
         core = self.core

@@ -48,6 +48,7 @@ from stable_baselines3.common.vec_env.base_vec_env import (
 import sagym  # noqa: F401  (registers the sagym environments)
 from sagym import benchmark as bench
 from sagym.agents.vec_env import BatchedVecEnv
+from sagym.envs.user.threads import MIN_USERS_PER_THREAD, threads
 from sagym.io import atomic_write_json
 
 COMPANION_ID = "sagym/Companion-v0"
@@ -190,12 +191,41 @@ class UserModelOnly:
         self.model = None
 
 
+class OnThreads:
+    """A vector env whose day updates run on ``count`` threads (``sagym.envs.user.threads``),
+    whatever the process default, so one run can set one thread beside several."""
+
+    def __init__(self, envs: Any, count: int) -> None:
+        self.envs = envs
+        self.count = count
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.envs, name)
+
+    def _on_threads(self, call: Callable[[], Any]) -> Any:
+        from sagym.envs.user import threads
+
+        before = threads.threads()
+        threads.set_threads(self.count)
+        try:
+            return call()
+        finally:
+            threads.set_threads(before)
+
+    def reset(self, *args: Any, **kwargs: Any) -> Any:
+        return self._on_threads(lambda: self.envs.reset(*args, **kwargs))
+
+    def step(self, actions: Any) -> Any:
+        return self._on_threads(lambda: self.envs.step(actions))
+
+
 def bench_vector(settings: Settings) -> list[dict[str, Any]]:
     """User-steps/s of the vector envs at each N, interleaved with ``CartPoleVectorEnv``."""
     rows = []
     for n in settings.vector_sizes:
         envs: dict[str, Any] = {
             "companion": gym.make_vec(COMPANION_ID, num_envs=n),
+            "companion_1_thread": OnThreads(gym.make_vec(COMPANION_ID, num_envs=n), 1),
             "cartpole": CartPoleVectorEnv(num_envs=n),
             "user_model": UserModelOnly(n),
             "feed": gym.make_vec(FEED_ID, num_envs=n),
@@ -208,8 +238,9 @@ def bench_vector(settings: Settings) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"num_envs": n}
         for key, env in envs.items():
             rate = best[key]["best"]
+            inner = getattr(env, "envs", env) if isinstance(env, OnThreads) else env
             row[key] = {
-                "class": f"{type(env).__module__}.{type(env).__qualname__}",
+                "class": f"{type(inner).__module__}.{type(inner).__qualname__}",
                 "user_steps_per_s": rate,
                 "round_user_steps_per_s": best[key]["rounds"],
                 "us_per_batch_step": n / rate * 1e6,
@@ -218,6 +249,8 @@ def bench_vector(settings: Settings) -> list[dict[str, Any]]:
         cartpole = row["cartpole"]["user_steps_per_s"]
         comp = row["companion"]["user_steps_per_s"]
         row["ratio"] = bench.ratio(comp, cartpole)
+        row["ratio_1_thread"] = bench.ratio(row["companion_1_thread"]["user_steps_per_s"], cartpole)
+        row["day_threads"] = min(threads(), max(1, n // MIN_USERS_PER_THREAD))
         row["model_ratio"] = bench.ratio(row["user_model"]["user_steps_per_s"], cartpole)
         row["feed_slowdown"] = bench.ratio(comp, row["feed"]["user_steps_per_s"])
         rows.append(row)
@@ -483,6 +516,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         for key, label in (
             ("model_ratio", "batched user model (UserModel.step) at N=1024 vs CartPoleVectorEnv"),
             ("ratio", "make_vec(Companion) at N=1024 vs CartPoleVectorEnv"),
+            ("ratio_1_thread", "make_vec(Companion) on one thread at N=1024 vs CartPoleVectorEnv"),
         ):
             value = at_1024[0][key]
             out.append(
@@ -600,8 +634,10 @@ def report_text(results: dict[str, Any]) -> str:
             [
                 "N",
                 "Companion",
+                "threads",
                 "CartPoleVectorEnv",
                 "ratio",
+                "ratio, 1 thread",
                 "Companion us/step",
                 "user model alone",
                 "ratio",
@@ -612,8 +648,10 @@ def report_text(results: dict[str, Any]) -> str:
                 [
                     str(row["num_envs"]),
                     rate(row["companion"]["user_steps_per_s"]),
+                    str(row["day_threads"]),
                     rate(row["cartpole"]["user_steps_per_s"]),
                     f"{row['ratio']:.3f}",
+                    f"{row['ratio_1_thread']:.3f}",
                     f"{row['companion']['us_per_batch_step']:.0f}",
                     rate(row["user_model"]["user_steps_per_s"]),
                     f"{row['model_ratio']:.3f}",

@@ -437,7 +437,7 @@ def m17_boredom(logit: float, weight: float, liking: float, x: float) -> float:
 DAY_SCRATCH_ROWS = 8
 
 
-@njit(cache=True, _nrt=False)  # type: ignore[call-overload]  # (not in numba's stubs)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # (not in stubs)
 def day(
     params: np.ndarray,  # (PARAM_ROWS, n)
     cfg: np.ndarray,  # (CONFIG_ROWS,)
@@ -459,9 +459,14 @@ def day(
     out_needs: np.ndarray,  # (OUT_NEED_ROWS, n, 3)
     return_offset: np.uint64,
     scratch: np.ndarray,  # (DAY_SCRATCH_ROWS, max(K, 4)): the day's per-user temporaries
+    lo: int,
+    hi: int,
 ) -> None:
-    """Advance every user (and twin) by one day, updating the state matrices in place."""
-    n = keys.shape[0]
+    """Advance the users ``lo..hi-1`` (and their twins) by one day, in place.
+
+    Users are independent, so disjoint ranges may run at once on several threads (the GIL is
+    released), each with a ``scratch`` of its own; the result is the same bit for bit.
+    """
     n_rows = prefs.shape[2]
     z = scratch[0, :4]
     shock = scratch[1, :n_rows]
@@ -480,7 +485,7 @@ def day(
     sat = needs[N_SAT]
     frus = needs[N_FRUS]
 
-    for i in range(n):
+    for i in range(lo, hi):
         e = effects[i]
         ex = exposure[i]
         fill_day_noise(keys[i], np.uint64(day_index[i]), z, shock)

@@ -40,6 +40,7 @@ from sagym.envs.user.layout import (
 )
 from sagym.envs.user.params import ModelConfig, UserParams
 from sagym.envs.user.population import SAMPLING_COUNTERS, Population
+from sagym.envs.user.threads import run_over_users, threads
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]
@@ -360,12 +361,14 @@ class UserModel:
         source.state.take_into(self.state, index)
 
     def _day_scratch(self) -> FloatArray:
-        """The kernel's per-user temporaries, allocated once per model (not per day)."""
+        """The kernel's per-user temporaries, one block per thread, allocated once per model
+        (not per day)."""
         scratch: FloatArray | None = self.__dict__.get("_scratch")
-        if scratch is None:
-            scratch = np.empty((kernel().DAY_SCRATCH_ROWS, max(self.actions.n, 4)))
+        count = threads()
+        if scratch is None or scratch.shape[0] < count:
+            scratch = np.empty((count, kernel().DAY_SCRATCH_ROWS, max(self.actions.n, 4)))
             self._scratch = scratch
-        return scratch
+        return scratch[:count]
 
     def step(self, action: NDArray[np.int64]) -> DaySignals:
         """One day in which each user is shown one row of the action table (one-hot exposure)."""
@@ -393,12 +396,12 @@ class UserModel:
         s = self.state
         out = np.empty((len(OUT_ROWS), n))
         needs = np.empty((len(OUT_NEED_ROWS), n, 3))
-        kernel().day(
+        args = (
             self.param_matrix, self.cfg, CONSTANTS, eff, exp, self.keys,
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
             s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
-            self._day_scratch(),
         )  # fmt: skip
+        run_over_users(kernel().day, n, self._day_scratch(), args)
         return signals_from(
             np.asarray(action, dtype=np.int64), out, needs, self.config.need_floor_softness
         )

@@ -96,6 +96,26 @@ def test_planner_beats_best_fixed_on_need_support() -> None:
     assert max(fixed) < min(plan["return"], full["return"])
 
 
+def test_planner_acts_on_the_state_not_on_the_users_own_future() -> None:
+    """Two copies of a user in the same state, with different future noise, get the same plan
+    from the planner; the clairvoyant variant (``futures=0``) reads each copy's own future."""
+    spec = simulation_spec("sagym/Companion-v1", horizon=20, reward="need_support")
+    source = make_simulation(spec, 8)
+    source.reset(evaluation_keys(2, 8))
+    pairs = make_simulation(spec, 16)
+    pairs.reset(evaluation_keys(2, 16))
+    pairs.load_users(source, np.repeat(np.arange(8), 2))
+    assert pairs.model is not None
+    pairs.model.keys[1::2] = evaluation_keys(9, 8)  # same state, another future
+    chosen = {}
+    for futures in (2, 0):
+        planner = PlannerPolicy("need_support", futures=futures)
+        planner.bind(pairs)
+        chosen[futures] = planner.act(pairs.observe())
+    np.testing.assert_array_equal(chosen[2][0::2], chosen[2][1::2])
+    assert (chosen[0][0::2] != chosen[0][1::2]).any()
+
+
 def test_planner_is_reproducible_and_works_in_any_product() -> None:
     spec = simulation_spec("sagym/Feed-v0", horizon=8, reward="engagement")
     first = evaluate(PlannerPolicy("engagement"), spec, n_users=6).outcomes
@@ -113,6 +133,8 @@ def test_planner_settings_are_checked() -> None:
         PlannerPolicy(lookahead=0)
     with pytest.raises(ValueError, match="continuations must be >= 1 or None; got 0"):
         PlannerPolicy(continuations=0)
+    with pytest.raises(ValueError, match="futures must be >= 0"):
+        PlannerPolicy(futures=-1)
 
 
 def test_score_is_zero_for_random_and_one_for_the_planner() -> None:
