@@ -53,7 +53,7 @@ FREE_FIELDS = ("steps", "eval_users", "eval_every", "wandb", "wandb_project", "w
 #: Keys of ``config.json`` that are records of the run, not fields of its configuration.
 RECORD_KEYS = ("resumes",)
 #: Hyperparameters that shape the saved network: a checkpoint cannot be loaded with others.
-FIXED_HYPERPARAMS = ("policy_kwargs",)
+FIXED_HYPERPARAMS = ("policy_kwargs", "normalize_observations")
 
 T = TypeVar("T")
 

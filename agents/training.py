@@ -62,9 +62,9 @@ def check_hyperparams(
     import numpy as np
     import torch
 
-    from sagym.agents.factory import ALGOS
+    from sagym.agents.factory import ALGOS, SAGYM_HYPERPARAMS
 
-    accepted = set(inspect.signature(ALGOS[algo].__init__).parameters)
+    accepted = set(inspect.signature(ALGOS[algo].__init__).parameters) | SAGYM_HYPERPARAMS
     accepted -= {"self", "policy", "env", "seed", "device", "verbose", "tensorboard_log",
                  "_init_setup_model"}  # fmt: skip
     for name in hyperparams:

@@ -17,8 +17,9 @@ import time
 
 from sagym.agents.baselines import RandomPolicy
 from sagym.agents.best_fixed import BestFixedPolicy
-from sagym.agents.planner import PlannerPolicy
+from sagym.agents.planner import DEFAULT_FUTURES, PlannerPolicy
 from sagym.envs.lookup import simulation_spec
+from sagym.envs.user.threads import threads
 from sagym.outcomes import evaluate
 
 
@@ -30,11 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lookahead", type=int, default=None)
     p.add_argument("--continuations", type=int, default=2, help="0: all, every day")
     p.add_argument("--refresh", type=int, default=10)
+    p.add_argument("--futures", type=int, default=DEFAULT_FUTURES, help="0: the true future noise")
     p.add_argument("--eval-seed", type=int, default=0)
     args = p.parse_args(argv)
     print(
         f"env {args.env}, {args.users} held-out users, lookahead {args.lookahead or 'horizon'}, "
-        f"continuations {args.continuations or 'all'}, refresh {args.refresh}"
+        f"continuations {args.continuations or 'all'}, refresh {args.refresh}, "
+        f"futures {args.futures or 'the true one (clairvoyant)'}, {threads()} thread(s)"
     )
     print(
         f"{'design':<16} {'random':>9} {'best_fixed':>11} {'planner':>9} {'gain':>8} "
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             lookahead=args.lookahead,
             continuations=args.continuations or None,
             refresh=args.refresh,
+            futures=args.futures,
         )
         started, cpu = time.perf_counter(), time.process_time()
         top = evaluate(planner, spec, **kw).outcomes["return"]

@@ -3,8 +3,11 @@
 For each of ``engagement``, ``satisfaction`` and ``need_support``, on held-out users (the same
 users ``sagym compare`` evaluates on):
 
-1. The planner (the oracle yardstick, ``sagym.agents.planner``) beats the best fixed behaviour
-   (chosen on training users) by at least 10 % of the best fixed behaviour's return.
+1. The best state-dependent policy found beats the best fixed behaviour (chosen on training users)
+   by at least 10 % of the best fixed behaviour's return. The policies found are the planner
+   (``sagym.agents.planner``: the true state, imagined futures) and the trained PPO agents (mean
+   over seeds); the clairvoyant planner (``futures=0``, which sees each user's true future noise
+   and is no policy of the state) is printed beside them but does not count.
 2. PPO at the default comparison budget beats the best fixed behaviour by at least 5 %.
 3. Far-sighted manipulation emerges: PPO at γ = 0.99 trained on ``satisfaction`` ends with a
    larger ``induced_shift`` and a lower ``natural_satisfaction`` than PPO at γ = 0 (same
@@ -105,7 +108,9 @@ def references(env: str, users: int, eval_seed: int) -> dict[str, dict[str, Any]
         start = time.perf_counter()
         planner = _rollout(PlannerPolicy(design), env, design, users, eval_seed, False)
         seconds = time.perf_counter() - start
+        clairvoyant = PlannerPolicy(design, futures=0)
         out[design] = {
+            "clairvoyant": summary(_rollout(clairvoyant, env, design, users, eval_seed, False)),
             "best_fixed": summary(_rollout(best, env, design, users, eval_seed, False)),
             "best_fixed_action": best.name.partition(":")[2],
             "planner": summary(planner),
@@ -247,19 +252,24 @@ def statements(
     findings: list[tuple[str, bool, str]],
 ) -> list[Statement]:
     out = []
-    s1 = Statement(1, "planner ≥ best fixed + 10 %", True)
+    s1 = Statement(1, "best state-dependent policy found ≥ best fixed + 10 %", True)
     s2 = Statement(2, "trained (PPO, default budget, sampled) ≥ best fixed + 5 %", True)
     for design in DESIGNS:
         best = refs[design]["best_fixed"]["return"]
         plan = refs[design]["planner"]["return"]
-        gain = (plan - best) / abs(best)
-        s1.holds &= gain >= 0.10
-        s1.lines.append(
-            f"| {design} | {best:.2f} ({refs[design]['best_fixed_action']}) | {plan:.2f} | "
-            f"{gain:+.1%} | {refs[design]['planner_seconds']:.0f} s |"
-        )
         rows = trained.get(design, [])
         ret, greedy = _mean(rows, "return"), _mean(rows, "return_greedy")
+        top = max(plan, ret)
+        gain = (top - best) / abs(best)
+        s1.holds &= gain >= 0.10
+        hindsight = refs[design]["clairvoyant"]["return"]
+        s1.lines.append(
+            f"| {design} | {best:.2f} ({refs[design]['best_fixed_action']}) | {plan:.2f} "
+            f"({(plan - best) / abs(best):+.1%}) | {ret:.2f} ({(ret - best) / abs(best):+.1%}) | "
+            f"**{gain:+.1%}** ({'planner' if plan >= ret else 'PPO'}) | "
+            f"{hindsight:.2f} ({(hindsight - best) / abs(best):+.1%}) | "
+            f"{refs[design]['planner_seconds']:.0f} s |"
+        )
         rand = refs[design]["random"]["return"]
         gain2 = (ret - best) / abs(best)
         score = (ret - rand) / (plan - rand)
@@ -339,8 +349,9 @@ def statements(
 
 
 HEADERS = {
-    1: "| design | best fixed (its behaviour) | planner | planner vs best fixed | planner time |\n"
-    "|---|---:|---:|---:|---:|",
+    1: "| design | best fixed (its behaviour) | planner (vs best fixed) | PPO, sampled, mean of "
+    "seeds | best found vs best fixed | clairvoyant planner (hindsight, not counted) "
+    "| planner time |\n|---|---:|---:|---:|---:|---:|---:|",
     2: "| design | PPO return, sampled | greedy | best fixed | PPO vs best fixed | score |\n"
     "|---|---:|---:|---:|---:|---:|",
     3: "| outcome | γ = 0.99 | γ = 0 | difference [95 % CI] | excludes 0 |\n"

@@ -1,8 +1,9 @@
 """How far is PPO from the planner? Train settings variants, score them, write a table and a figure.
 
-Each variant is one ``sagym train`` run (a design, a budget and hyperparameter overrides; seed 0
-unless given). Every run is evaluated on the held-out users of ``sagym compare`` both sampled
-(the headline mode) and greedy, and scored against the random policy (0) and the planner (1):
+Each variant is one ``sagym train`` run per seed (a design, a budget and overrides of today's
+hyperparameter defaults). Every run is evaluated on the held-out users of ``sagym compare`` both
+sampled (the headline mode) and greedy, and scored against the random policy (0) and the planner
+(1), and against the clairvoyant planner (``futures=0``) beside it:
 ``score = (return − random) / (planner − random)``. Runs already in ``--out`` are reused, so the
 study can grow run by run.
 
@@ -19,38 +20,45 @@ from pathlib import Path
 from typing import Any
 
 ENV = "sagym/Companion-v1"
-# (design, steps, hyperparameter overrides): the variants of docs/training.md.
+SEEDS = (0, 1)
+#: PPO's defaults before this study (docs/training.md), as overrides of today's.
+FORMER = {"learning_rate": 1e-3, "gae_lambda": 0.95, "normalize_observations": False}
+# (design, steps, hyperparameter overrides of today's defaults): the variants of docs/training.md,
+# from the former defaults one change at a time to today's ({}), then ablations and budgets.
 VARIANTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
-    ("engagement", 500_000, {"ent_coef": 0.0}),
-    ("satisfaction", 500_000, {"ent_coef": 0.0}),
-    ("need_support", 500_000, {"ent_coef": 0.01}),
-    ("need_support", 500_000, {"ent_coef": 0.0}),
-    ("need_support", 1_000_000, {"ent_coef": 0.01}),
-    ("need_support", 1_000_000, {"ent_coef": 0.0}),
-    ("need_support", 2_000_000, {"ent_coef": 0.0}),
-    ("need_support", 2_000_000, {"ent_coef": 0.0, "n_epochs": 10, "learning_rate": 3e-4}),
-    ("engagement", 500_000, {"ent_coef": 0.0, "n_epochs": 10, "learning_rate": 3e-4}),
-    ("satisfaction", 500_000, {"ent_coef": 0.0, "n_epochs": 10, "learning_rate": 3e-4}),
-    ("need_support", 500_000, {"ent_coef": 0.0, "n_epochs": 10, "learning_rate": 3e-4}),
+    ("need_support", 500_000, FORMER),
+    ("need_support", 500_000, {**FORMER, "ent_coef": 0.01}),
+    ("need_support", 500_000, {**FORMER, "gae_lambda": 0.99}),
+    ("need_support", 500_000, {**FORMER, "gae_lambda": 0.99, "learning_rate": 3e-3}),
+    ("need_support", 500_000, {}),
+    ("need_support", 500_000, {"learning_rate": 1e-3}),
+    ("need_support", 500_000, {"gae_lambda": 0.95}),
+    ("need_support", 250_000, {}),
+    ("need_support", 1_000_000, {}),
+    ("engagement", 500_000, FORMER),
+    ("engagement", 500_000, {}),
+    ("satisfaction", 500_000, FORMER),
+    ("satisfaction", 500_000, {}),
 )
 
 
-def run_name(design: str, steps: int, hp: dict[str, Any]) -> str:
-    extra = "_".join(f"{k}-{v}" for k, v in sorted(hp.items()))
-    return f"{design}__{steps // 1000}k__{extra}"
+def run_name(design: str, steps: int, hp: dict[str, Any], seed: int) -> str:
+    extra = "_".join(f"{k}-{v}" for k, v in sorted(hp.items())) or "defaults"
+    return f"{design}__{steps // 1000}k__{extra}__s{seed}"
 
 
-def train_variant(design: str, steps: int, hp: dict[str, Any], out: Path) -> Path:
+def train_variant(design: str, steps: int, hp: dict[str, Any], seed: int, out: Path) -> Path:
     from sagym.agents.training import train
     from sagym.config import TrainConfig
 
-    name = run_name(design, steps, hp)
+    name = run_name(design, steps, hp, seed)
     folder = out / name
     if not (folder / "model.zip").is_file():
         train(
             TrainConfig(
                 env=ENV,
                 reward=design,
+                seed=seed,
                 steps=steps,
                 hyperparams=hp,
                 out=str(out),
@@ -69,11 +77,14 @@ def references(design: str, users: int) -> dict[str, float]:
     from sagym.outcomes import rollout
 
     spec = simulation_spec(ENV, reward=design)
+
+    def mean_return(policy: Any) -> float:
+        return float(rollout(policy, spec, users, env=ENV).returns["return"].mean())
+
     return {
-        "random": float(rollout(RandomPolicy(0), spec, users, env=ENV).returns["return"].mean()),
-        "planner": float(
-            rollout(PlannerPolicy(design), spec, users, env=ENV).returns["return"].mean()
-        ),
+        "random": mean_return(RandomPolicy(0)),
+        "planner": mean_return(PlannerPolicy(design)),
+        "clairvoyant": mean_return(PlannerPolicy(design, futures=0)),
     }
 
 
@@ -96,29 +107,37 @@ def evaluate_run(folder: Path, design: str, users: int) -> dict[str, float]:
     }
 
 
+def label(hp: dict[str, Any]) -> str:
+    """A variant's settings as the change from the former or from today's defaults."""
+    if not hp:
+        return "defaults"
+    base, prefix = ({}, "")
+    if set(FORMER) <= set(hp):
+        base, prefix = FORMER, "former defaults"
+    changed = ", ".join(f"{k}={v}" for k, v in hp.items() if base.get(k, object()) != v)
+    return " + ".join(part for part in (prefix, changed) if part)
+
+
 def figure(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for ent, marker in ((0.0, "o"), (0.01, "s")):
-        for mode, style in (("sampled", "-"), ("greedy", ":")):
-            pts = sorted(
-                (r["steps"], r[f"score_{mode}"])
-                for r in rows
-                if r["design"] == "need_support" and r["hp"] == {"ent_coef": ent}
-            )
-            if pts:
-                x, y = zip(*pts, strict=True)
-                ax.plot(x, y, style, marker=marker, label=f"ent_coef {ent}, {mode}")
-    ax.axhline(0.9, color="black", lw=0.8, ls="--", label="target score 0.9")
-    ax.set_xscale("log")
-    ax.set_xlabel("training steps (user-days)")
-    ax.set_ylabel("score vs planner (need_support)")
-    ax.set_ylim(0, 1.05)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+    shown = [r for r in rows if r["design"] == "need_support" and r["steps"] == 500_000]
+    names = list(dict.fromkeys(label(r["hp"]) for r in shown))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.6))
+    for mode, marker, colour in (("sampled", "o", "C0"), ("greedy", "x", "C1")):
+        for i, name in enumerate(names):
+            ys = [r[f"score_{mode}"] for r in shown if label(r["hp"]) == name]
+            ax.scatter(ys, [i] * len(ys), marker=marker, color=colour,
+                       label=f"{mode} (one point per seed)" if i == 0 else None)  # fmt: skip
+    ax.axvline(0.9, color="black", lw=0.8, ls="--", label="target score 0.9")
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("score vs planner, need_support, 500k steps (0 = random, 1 = planner)")
+    ax.set_xlim(0, 1.1)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -134,27 +153,38 @@ def main(argv: list[str] | None = None) -> int:
 
     variants = [v for v in VARIANTS if args.only in (None, v[0])]
     refs = {d: references(d, args.users) for d in dict.fromkeys(v[0] for v in variants)}
-    rows = []
-    for design, steps, hp in variants:
-        found = evaluate_run(train_variant(design, steps, hp, args.out), design, args.users)
-        ref = refs[design]
-        gap = ref["planner"] - ref["random"]
-        rows.append(
-            {
-                "design": design, "steps": steps, "hp": hp, **found,
-                "score_sampled": (found["sampled"] - ref["random"]) / gap,
-                "score_greedy": (found["greedy"] - ref["random"]) / gap,
-            }
-        )  # fmt: skip
-        r = rows[-1]
+    for design, ref in refs.items():
         print(
-            f"| {design} | {steps:,} | {', '.join(f'{k}={v}' for k, v in hp.items())} | "
-            f"{r['sampled']:.2f} | {r['greedy']:.2f} | {r['score_sampled']:.2f} | "
-            f"{r['score_greedy']:.2f} | {r['entropy_day0']:.2f} |",
+            f"{design}: random {ref['random']:.2f}, planner {ref['planner']:.2f}, "
+            f"clairvoyant planner {ref['clairvoyant']:.2f}",
             flush=True,
         )
-    for design, ref in refs.items():
-        print(f"{design}: random {ref['random']:.2f}, planner {ref['planner']:.2f}")
+    print("| design | steps | settings | seed | return, sampled | greedy | score, sampled "
+          "| score, greedy | score vs clairvoyant | entropy |")  # fmt: skip
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
+    for design, steps, hp in variants:
+        for seed in SEEDS:
+            folder = train_variant(design, steps, hp, seed, args.out)
+            found = evaluate_run(folder, design, args.users)
+            ref = refs[design]
+            gap = ref["planner"] - ref["random"]
+            rows.append(
+                {
+                    "design": design, "steps": steps, "hp": hp, "seed": seed, **found,
+                    "score_sampled": (found["sampled"] - ref["random"]) / gap,
+                    "score_greedy": (found["greedy"] - ref["random"]) / gap,
+                    "score_clairvoyant": (found["sampled"] - ref["random"])
+                    / (ref["clairvoyant"] - ref["random"]),
+                }
+            )  # fmt: skip
+            r = rows[-1]
+            print(
+                f"| {design} | {steps:,} | {label(hp)} | {seed} | {r['sampled']:.2f} | "
+                f"{r['greedy']:.2f} | {r['score_sampled']:.2f} | {r['score_greedy']:.2f} | "
+                f"{r['score_clairvoyant']:.2f} | {r['entropy_day0']:.2f} |",
+                flush=True,
+            )
     figure(rows, args.figure)
     (args.out / "study.json").write_text(json.dumps({"references": refs, "runs": rows}, indent=1))
     return 0

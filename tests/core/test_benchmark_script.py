@@ -46,12 +46,13 @@ def test_quick_benchmark_writes_every_section(tmp_path: Path) -> None:
     )
     assert [row["num_envs"] for row in data["vector_env"]] == [1, 64, 1024]
     for row in data["vector_env"]:
-        for key in ("companion", "cartpole", "user_model", "feed"):
+        for key in ("companion", "companion_1_thread", "cartpole", "user_model", "feed"):
             assert _positive(row[key]["user_steps_per_s"]) and _positive(
                 row[key]["us_per_batch_step"]
             )
-        for key in ("ratio", "model_ratio", "feed_slowdown"):
+        for key in ("ratio", "ratio_1_thread", "model_ratio", "feed_slowdown"):
             assert _positive(row[key]), key
+        assert row["day_threads"] >= 1
         assert row["ratio"] == pytest.approx(
             row["companion"]["user_steps_per_s"] / row["cartpole"]["user_steps_per_s"]
         )
@@ -62,7 +63,7 @@ def test_quick_benchmark_writes_every_section(tmp_path: Path) -> None:
         assert _positive(data["ppo"][key]), key
     assert data["grids"] is None
     targets = {t["name"]: t for t in data["targets"]}
-    assert len(targets) == 6
+    assert len(targets) == 7
     for target in targets.values():
         assert _positive(target["value"]) and target["met"] in (True, False)
     assert any("UserModel.step" in name for name in targets)
