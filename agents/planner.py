@@ -2,12 +2,14 @@
 
 Model-predictive control with the *true* state. Each day, for every user, the planner evaluates
 candidate plans "action ``a`` today, then continuation ``c`` every day after" for every pair of
-the product's actions (``c == a`` is "repeat ``a``"), by rolling out copies of the user for the
-rest of the horizon (or a lookahead window), picks the first action of the best plan, lets the real
+the product's actions (``c == a`` is "repeat ``a``") and, with ``alternate``, "``a`` today, then
+``c``, ``a``, ``c``, ..." (a rhythm such as hooks and intimacy taking turns as each wears out,
+which no one-switch plan can value), by rolling out copies of the user for the rest of the
+horizon (or a lookahead window); it picks the first action of the best plan, lets the real
 simulation take that one day, and plans again the next day. All users × candidates of a day run
-in ONE batched :class:`~sagym.envs.simulation.Simulation` (``n_users × n_actions²`` copies, made
-with :meth:`Simulation.load_users`), so planning costs a few hundred batched kernel calls a day
-rather than a Python loop per user.
+in ONE batched :class:`~sagym.envs.simulation.Simulation` (copies made with
+:meth:`Simulation.load_users`), so planning costs a few hundred batched kernel calls a day rather
+than a Python loop per user.
 
 **An oracle no deployed system has.** The planner reads the latent state (needs, preferences,
 dependence, the product's memory). It does *not* see the future: each candidate plan is rolled
@@ -48,12 +50,13 @@ DEFAULT_FUTURES = 2
 
 
 class PlannerPolicy(ScriptedPolicy):
-    """Re-planned each day by batched rollouts of ``a today, then c`` plans.
+    """Re-planned each day by batched rollouts of ``a today, then c`` (and ``c, a, c, ...``) plans.
 
-    Every ``refresh`` days (and on the first) all ``n_actions²`` plans are rolled out; in
-    between, each user's continuations are narrowed to the ``continuations`` best of the last
-    full search (by their best plan's value) plus "repeat ``a``", so a day costs
-    ``n_actions × (continuations + 1)`` rollouts per user instead of ``n_actions²``.
+    Every ``refresh`` days (and on the first) all ``n_actions²`` pairs are rolled out (twice with
+    ``alternate``); in between, each user's continuations are narrowed to the ``continuations``
+    best of the last full search (by their best one-switch plan's value) plus "repeat ``a``", so
+    a day costs ``n_actions × (continuations + 1)`` rollouts per user (``n_actions ×
+    (2 continuations + 1)`` with ``alternate``) instead of ``n_actions²``.
 
     Args:
         reward: the reward whose episode return is maximised (the design's).
@@ -64,6 +67,7 @@ class PlannerPolicy(ScriptedPolicy):
         futures: imagined futures each plan is rolled out on, its value the mean return (0: the
             users' true future noise, a clairvoyant hindsight bound).
         seed: seed of the imagined futures' noise keys.
+        alternate: also roll out the alternating plans ``a, c, a, c, ...``.
     """
 
     needs_simulator = True
@@ -76,6 +80,7 @@ class PlannerPolicy(ScriptedPolicy):
         refresh: int = DEFAULT_REFRESH,
         futures: int = DEFAULT_FUTURES,
         seed: int = 0,
+        alternate: bool = True,
     ) -> None:
         if lookahead is not None and lookahead < 1:
             raise ValueError(f"lookahead must be >= 1 day or None; got {lookahead}")
@@ -91,6 +96,7 @@ class PlannerPolicy(ScriptedPolicy):
         self.refresh = refresh
         self.futures = futures
         self.seed = seed
+        self.alternate = alternate
         self.name = "planner"
         self.core: Simulation | None = None
         self._sims: dict[int, Simulation] = {}
@@ -115,8 +121,13 @@ class PlannerPolicy(ScriptedPolicy):
             self._sims[n_plans] = sim
         return sim
 
-    def _values(self, core: Simulation, first: Actions, then: Actions) -> NDArray[np.float64]:
-        """Return of each plan slot (``slot = plan * n_users + user``) over the lookahead."""
+    def _values(
+        self, core: Simulation, first: Actions, then: Actions, even: Actions | None = None
+    ) -> NDArray[np.float64]:
+        """Return of each plan slot (``slot = plan * n_users + user``) over the lookahead: the
+        slot takes ``first`` today, then ``then`` on odd days after and ``even`` (default:
+        ``then``) on even days."""
+        even = then if even is None else even
         assert core.model is not None
         n_plans = first.shape[0] // core.n_users
         sim = self._simulation(core, n_plans)
@@ -129,7 +140,7 @@ class PlannerPolicy(ScriptedPolicy):
                 assert sim.model is not None
                 sim.model.keys[:] = self._imagined_key(future)
             for day in range(days):
-                _, reward, *_ = sim.advance(first if day == 0 else then)
+                _, reward, *_ = sim.advance(first if day == 0 else then if day % 2 else even)
                 total += reward
             self.simulated_user_days += days * sim.n_users
         return total / max(1, self.futures)
@@ -155,12 +166,18 @@ class PlannerPolicy(ScriptedPolicy):
             plan = np.arange(k * k)
             first = np.repeat(plan // k, n).astype(np.int64)
             then = np.repeat(plan % k, n).astype(np.int64)
-            value = self._values(core, first, then).reshape(k, k, n)
+            if self.alternate:  # the same pairs again, alternating: (k, k, n) twice
+                both = self._values(
+                    core, np.tile(first, 2), np.tile(then, 2), np.concatenate([then, first])
+                ).reshape(2, k, k, n)
+                value, best = both[0], both.max(axis=(0, 2))
+            else:
+                value = self._values(core, first, then).reshape(k, k, n)
+                best = value.max(axis=1)  # (k, n): the best continuation of each first action
             if self.continuations is not None and self.continuations < k:
                 by_continuation = value.max(axis=0)  # (k, n): the best plan ending in c
                 order = np.argsort(-by_continuation, axis=0, kind="stable")
                 self._kept = order[: self.continuations].astype(np.int64)
-            best = value.max(axis=1)  # (k, n): the best continuation of each first action
         else:
             assert self._kept is not None
             m = self._kept.shape[0] + 1
@@ -169,7 +186,22 @@ class PlannerPolicy(ScriptedPolicy):
             then_grid = np.broadcast_to(options, (k, m, n)).copy()
             then_grid[:, 0, :] = np.arange(k)[:, None]  # "repeat a"
             then = then_grid.reshape(-1)
-            best = self._values(core, first, then).reshape(k, m, n).max(axis=1)
+            if self.alternate:  # and "a, c, a, c, ..." for each kept c
+                alt_first = np.repeat(np.arange(k, dtype=np.int64), (m - 1) * n)
+                alt_then = np.broadcast_to(self._kept, (k, m - 1, n)).reshape(-1)
+                value = self._values(
+                    core,
+                    np.concatenate([first, alt_first]),
+                    np.concatenate([then, alt_then]),
+                    np.concatenate([then, alt_first]),
+                )
+                split = k * m * n
+                best = np.maximum(
+                    value[:split].reshape(k, m, n).max(axis=1),
+                    value[split:].reshape(k, m - 1, n).max(axis=1),
+                )
+            else:
+                best = self._values(core, first, then).reshape(k, m, n).max(axis=1)
         out: Actions = np.argmax(best, axis=0).astype(np.int64)
         return out
 

@@ -116,6 +116,17 @@ def test_planner_acts_on_the_state_not_on_the_users_own_future() -> None:
     assert (chosen[0][0::2] != chosen[0][1::2]).any()
 
 
+def test_alternating_plans_find_the_rhythm_one_switch_plans_miss() -> None:
+    """On Companion-v1's engagement, hooks and intimacy wear out (section 16), so taking turns
+    beats any "a, then c forever" plan: the planner that also rolls out "a, c, a, c, ..." earns
+    more."""
+    spec = simulation_spec("sagym/Companion-v1", horizon=40, reward="engagement")
+    kw = {"n_users": 24, "eval_seed": 3}
+    plain = evaluate(PlannerPolicy("engagement", alternate=False), spec, **kw).outcomes
+    rhythm = evaluate(PlannerPolicy("engagement"), spec, **kw).outcomes
+    assert rhythm["return"] > plain["return"] + 0.5
+
+
 def test_planner_is_reproducible_and_works_in_any_product() -> None:
     spec = simulation_spec("sagym/Feed-v0", horizon=8, reward="engagement")
     first = evaluate(PlannerPolicy("engagement"), spec, n_users=6).outcomes

@@ -157,16 +157,17 @@ def test_changed_reward_is_refused_and_applied_only_when_allowed(
     assert entry["changes"]["reward"] == {"before": "engagement", "after": "satisfaction"}
     assert entry["changes"]["hyperparams"]["after"]["learning_rate"] == 0.0003
     model = load_algo("ppo", str(run_dir / "model.zip"))
-    assert model.learning_rate == 0.0003  # applied, not the saved 1e-3
+    assert model.learning_rate == 0.0003  # applied, not the saved default
     assert model.num_timesteps == 2048
 
-    with pytest.raises(ResumeError, match=r"changed hyperparameter policy_kwargs"):
-        hp = {**BASE["hyperparams"], "policy_kwargs": {"net_arch": [8]}}
-        train(
-            TrainConfig(**{**BASE, "out": str(tmp_path), "steps": 4096, "hyperparams": hp}),
-            resume=True,
-            allow_changes=True,
-        )
+    for name, value in (("policy_kwargs", {"net_arch": [8]}), ("normalize_observations", False)):
+        with pytest.raises(ResumeError, match=rf"changed hyperparameter {name}"):
+            hp = {**BASE["hyperparams"], name: value}
+            train(
+                TrainConfig(**{**BASE, "out": str(tmp_path), "steps": 4096, "hyperparams": hp}),
+                resume=True,
+                allow_changes=True,
+            )
 
 
 def test_resuming_the_same_checkpoint_twice_is_bit_identical(tmp_path: Path) -> None:

@@ -101,8 +101,8 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      "'batch_size'?); known: batch_size, buffer_size, exploration_final_eps, "
      "exploration_fraction, exploration_initial_eps, gamma, gradient_steps, learning_rate, "
      "learning_starts, max_grad_norm, n_steps, normalize_observations, optimize_memory_usage, "
-     "policy_kwargs, replay_buffer_class, replay_buffer_kwargs, stats_window_size, target_update_interval, "
-     "tau, train_freq"),
+     "policy_kwargs, replay_buffer_class, replay_buffer_kwargs, stats_window_size, "
+     "target_update_interval, tau, train_freq"),
     ("hp not KEY=VALUE", {}, ["train", "--hp", "n_steps"],
      "sagym train: error: hyperparams: --hp takes KEY=VALUE; got 'n_steps'"),
     ("jobs -1", {}, ["compare", "--jobs", "-1"],
