@@ -19,9 +19,9 @@ random numbers) and valued by its mean return. It is therefore a policy of the t
 best state-dependent policy this search finds. With ``futures=0`` it rolls out the users' own
 keys instead: because a user's noise is counter-based (a function of the key and the day), it
 then sees the *true* future noise and is clairvoyant, a hindsight bound that no policy, however
-well informed, can reach (on Companion-v1 it earns 5–12 % more than with 4 imagined futures; see
-``docs/training.md``). A trained agent may in principle beat the planner (it searches only
-one-switch plans).
+well informed, can reach (on Companion-v1 it earns 3–10 % more than with 2 imagined futures; see
+``docs/performance.md``). A trained agent may in principle beat the planner (it searches only
+one-switch and alternating plans).
 
 The planner maximises the undiscounted episode return of its reward (the design's return), the
 same quantity ``return`` reports.

@@ -40,7 +40,7 @@ from sagym.envs.user.layout import (
 )
 from sagym.envs.user.params import ModelConfig, UserParams
 from sagym.envs.user.population import SAMPLING_COUNTERS, Population
-from sagym.envs.user.threads import run_over_users, threads
+from sagym.envs.user.threads import MIN_USERS_PER_THREAD, run_over_users, threads
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]
@@ -360,14 +360,14 @@ class UserModel:
         np.take(source.persona, index, out=self.persona)
         source.state.take_into(self.state, index)
 
-    def _day_scratch(self) -> FloatArray:
-        """The kernel's per-user temporaries, one block per thread, allocated once per model
-        (not per day)."""
+    def _day_scratch(self, count: int) -> FloatArray:
+        """The kernel's per-user temporaries, ``count`` blocks (one per thread), allocated once
+        per model (not per day)."""
         scratch: FloatArray | None = self.__dict__.get("_scratch")
-        count = threads()
         if scratch is None or scratch.shape[0] < count:
             scratch = np.empty((count, kernel().DAY_SCRATCH_ROWS, max(self.actions.n, 4)))
             self._scratch = scratch
+            self._scratch_block = scratch[0]
         return scratch[:count]
 
     def step(self, action: NDArray[np.int64]) -> DaySignals:
@@ -401,7 +401,13 @@ class UserModel:
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
             s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
         )  # fmt: skip
-        run_over_users(kernel().day, n, self._day_scratch(), args)
+        if n < 2 * MIN_USERS_PER_THREAD:  # one thread: no dispatch on a single env's hot path
+            block = self.__dict__.get("_scratch_block")
+            if block is None:
+                block = self._day_scratch(1)[0]
+            kernel().day(*args, block, 0, n)
+        else:
+            run_over_users(kernel().day, n, self._day_scratch(threads()), args)
         return signals_from(
             np.asarray(action, dtype=np.int64), out, needs, self.config.need_floor_softness
         )
