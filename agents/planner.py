@@ -115,7 +115,7 @@ class PlannerPolicy(ScriptedPolicy):
         sim = self._sims.get(n_plans)
         if sim is None:
             spec = dataclasses.replace(core.spec, reward=self.reward, reward_components=False)
-            sim = Simulation(core.n_users * n_plans, spec, core.product_type)
+            sim = Simulation(core.n_users * n_plans, spec, core.product_type, observed=False)
             assert core.model is not None
             sim.reset(np.tile(core.model.keys, n_plans))
             self._sims[n_plans] = sim

@@ -30,6 +30,7 @@ class Companion(SessionProduct):
         "redirect_to_humans",
     )
     break_action: ClassVar[str | None] = "suggest_break"
+    memory_shapes_days: ClassVar[bool] = False  # show() reads only the day's actions
 
     def show(
         self, actions: NDArray[np.int64], model: UserModel

@@ -86,6 +86,10 @@ class Product:
         base_config: the user model's mechanism constants for this product's environment; a
             ``model_config`` mapping overrides some of its fields.
         default_population: the registered population of the users when none is given.
+        memory_shapes_days: whether ``show`` reads what ``remember`` wrote (a feed ranks its
+            slate by the interest it remembered). A product whose memory only feeds its
+            observation sets it False: a simulation that is never observed (the planner's
+            rollouts) then skips the product's memory, a third of a Companion-v1 day's cost.
     """
 
     actions: ClassVar[ActionTable]
@@ -95,6 +99,7 @@ class Product:
     break_action: ClassVar[str | None] = None
     base_config: ClassVar[ModelConfig] = ModelConfig()  # model_config= fields override it
     default_population: ClassVar[str] = "default"  # the users when population= is not given
+    memory_shapes_days: ClassVar[bool] = True
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
         self.n_users = n_users
@@ -149,7 +154,12 @@ def check_actions(actions: Any, n_actions: int, n_users: int) -> NDArray[np.int6
 class Simulation:
     """``n`` users of one product: the user model, the product's memory, reward bookkeeping."""
 
-    def __init__(self, n_users: int, spec: SimulationSpec, product: type[Product]) -> None:
+    def __init__(
+        self, n_users: int, spec: SimulationSpec, product: type[Product], observed: bool = True
+    ) -> None:
+        """``observed=False``: nobody reads this simulation's observations (a planner's rollouts),
+        so a product whose memory does not shape the days (``Product.memory_shapes_days``) keeps
+        none; the users' days, signals and rewards are the same bit for bit."""
         if n_users < 1:
             raise ValueError(f"n_users must be >= 1; got {n_users}")
         self.n_users = int(n_users)
@@ -172,6 +182,7 @@ class Simulation:
         self.observe_latent = bool(spec.observe_latent)
         self.product_type = product
         self.product = product(self.n_users, self.horizon, self.config)
+        self._remembers = bool(observed) or product.memory_shapes_days
         self.actions = product.actions
         self.action_names = product.action_names
         self.n_actions = len(product.action_names)
@@ -220,10 +231,10 @@ class Simulation:
 
         ``len(index)`` must equal ``n_users``; an index may repeat, so many slots can continue
         one user (a planner's candidate rollouts, all in one batch). The user model (state,
-        parameters, noise keys) and the product's per-user memory are copied: each copy then
-        steps exactly as the original would under the same actions, since a user's noise is a
-        function of its key and the day. Both simulations must be of the same product and
-        model config (their rewards may differ).
+        parameters, noise keys) and the product's per-user memory (unless this simulation keeps
+        none, ``observed=False``) are copied: each copy then steps exactly as the original would
+        under the same actions, since a user's noise is a function of its key and the day. Both
+        simulations must be of the same product and model config (their rewards may differ).
         """
         assert self.model is not None and source.model is not None, "call reset() first"
         if source.product_type is not self.product_type:
@@ -233,6 +244,8 @@ class Simulation:
             )
         index = np.asarray(index, dtype=np.intp)
         self.model.load_users(source.model, index)
+        if not self._remembers:
+            return
         mine = self.product.memory_arrays()
         for name, value in source.product.memory_arrays().items():
             target = mine.get(name)
@@ -264,6 +277,8 @@ class Simulation:
     def observe(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
         """Observations of every user, or of the users at ``rows``."""
         assert self.model is not None, "call reset() first"
+        if not self._remembers:
+            raise RuntimeError("this simulation was built with observed=False: it keeps no memory")
         s = self.model.state
         index = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
         obs = np.zeros((index.shape[0], self.obs_dim), dtype=np.float32)
@@ -307,7 +322,8 @@ class Simulation:
         if gone is not None:
             reward = np.where(gone, 0.0, reward)
         components = RewardComponents(self.components, sig, gone)
-        self.product.remember(a, sig)
+        if self._remembers:
+            self.product.remember(a, sig)
         terminated = sig.churned.copy()
         truncated = np.greater(self.model.state.day >= self.horizon, terminated)  # and not
         return sig, reward, terminated, truncated, components

@@ -10,6 +10,7 @@ from sagym.agents.baselines import FixedPolicy, make_baseline
 from sagym.agents.best_fixed import BestFixedPolicy, fixed_returns, training_keys
 from sagym.agents.planner import PlannerPolicy
 from sagym.envs.lookup import env_product, make_simulation, simulation_spec
+from sagym.envs.simulation import Simulation
 from sagym.envs.user.model import USER_AXES
 from sagym.experiment import add_scores, optimality_score
 from sagym.outcomes import evaluate, evaluation_keys
@@ -40,6 +41,40 @@ def test_copied_users_step_exactly_as_their_originals(env_id: str) -> None:
         np.testing.assert_array_equal(sig2.wellbeing, sig.wellbeing[index])
         np.testing.assert_array_equal(trunc2, trunc[index])
         np.testing.assert_array_equal(copy.observe(), source.observe()[index])
+
+
+@pytest.mark.parametrize("env_id", ("sagym/Companion-v1", "sagym/Feed-v0"))
+def test_unobserved_copies_give_the_same_days_and_rewards(env_id: str) -> None:
+    """The planner's rollouts are never observed: a companion then keeps no memory of its users
+    (its memory only feeds the observation), a feed still does (its slates read it), and the
+    days, signals and rewards are the same bit for bit."""
+    spec = simulation_spec(env_id, horizon=15, reward="need_support")
+    source = make_simulation(spec, 6)
+    source.reset(evaluation_keys(4, 6))
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        source.step(rng.integers(0, source.n_actions, 6))
+    index = np.array([5, 0, 0, 3, 2, 1, 4])
+    observed = make_simulation(spec, index.size)
+    blind = Simulation(index.size, spec, env_product(env_id), observed=False)
+    for sim in (observed, blind):
+        sim.reset(evaluation_keys(8, index.size))
+        sim.load_users(source, index)
+    assert blind.product.memory_shapes_days is (env_id == "sagym/Feed-v0")
+    for _ in range(12):
+        actions = rng.integers(0, source.n_actions, index.size)
+        sig, reward, term, trunc, _ = observed.step(actions)
+        sig2, reward2, term2, trunc2, _ = blind.step(actions)
+        np.testing.assert_array_equal(reward2, reward)
+        np.testing.assert_array_equal(sig2.need_floor, sig.need_floor)
+        np.testing.assert_array_equal(sig2.rating, sig.rating)
+        np.testing.assert_array_equal(term2, term)
+        np.testing.assert_array_equal(trunc2, trunc)
+    if not blind.product.memory_shapes_days:
+        with pytest.raises(RuntimeError, match="observed=False"):
+            blind.observe()
+    else:
+        np.testing.assert_array_equal(blind.observe(), observed.observe())
 
 
 def test_every_user_state_array_has_a_user_axis() -> None:
