@@ -101,3 +101,21 @@ def forget_kernel(
         hist[i, 2] = mood[i]
         hist[i, 5] = 1.0
         last_action[i] = -1
+
+
+@njit(cache=True)
+def show_rows(
+    table: np.ndarray,  # (R, N_EFFECTS): the action table's effect rows
+    actions: np.ndarray,  # (n,) the row each user is shown
+    effects: np.ndarray,  # (n, N_EFFECTS) out
+    exposure: np.ndarray,  # (n, R) out: one-hot rows
+) -> None:
+    """What users shown one row each see: its effect row and a one-hot exposure, written into
+    reused buffers (numpy's row gathers cost about ten times as much for a thousand users)."""
+    for i in range(actions.shape[0]):
+        a = actions[i]
+        for j in range(table.shape[1]):
+            effects[i, j] = table[a, j]
+        for k in range(exposure.shape[1]):
+            exposure[i, k] = 0.0
+        exposure[i, a] = 1.0

@@ -409,7 +409,9 @@ class UserModel:
                 block = self._day_scratch(1)[0]
             kernel().day(*args, block, 0, n)
         else:
-            run_over_users(kernel().day, n, self._day_scratch(threads()), args)
+            run_over_users(
+                kernel().day, n, self._day_scratch(threads()), args, kernel().day_in_chunks
+            )
         return signals_from(
             np.asarray(action, dtype=np.int64), out, needs, self.config.need_floor_softness
         )

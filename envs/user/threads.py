@@ -2,10 +2,12 @@
 
 Users never interact inside a day, so the compiled day update (which releases the GIL) can run
 disjoint ranges of users at once, each range with temporaries of its own, and give the same
-numbers bit for bit as one pass. Handing a range to another thread costs tens of microseconds, so
-small batches (a training env's 64 users, an evaluation's 256) stay on one thread and only large
-ones (``make_vec`` with a thousand users, the planner's tens of thousands of candidate rollouts)
-are split.
+numbers bit for bit as one pass. The ranges run on numba's thread pool (OpenMP where present:
+its threads wait for work spinning briefly, so a hand-over costs microseconds), or on a Python
+thread pool in a child forked from a process that started numba's (GNU OpenMP is not fork-safe),
+where a hand-over costs tens of microseconds. Small batches (a training env's 64 users, an
+evaluation's 256) stay on one thread and only large ones (``make_vec`` with a thousand users, the
+planner's tens of thousands of candidate rollouts) are split.
 
 The number of threads is ``SAGYM_THREADS`` from the environment if set (``1`` turns threading
 off), else the CPUs this process may run on, at most :data:`MAX_THREADS`; :func:`set_threads`
@@ -29,6 +31,7 @@ MAX_THREADS = 4
 _threads: int | None = None
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = -1
+_native_pid: int | None = None  # the process that launched numba's thread pool
 
 
 def _available_cpus() -> int:
@@ -79,14 +82,38 @@ def user_ranges(n: int, count: int) -> list[tuple[int, int]]:
     return [(int(bounds[j]), int(bounds[j + 1])) for j in range(count)]
 
 
+def _native_pool_usable() -> bool:
+    """Whether this process may launch numba's thread pool.
+
+    GNU OpenMP, numba's pool where present, cannot be used again in a child forked from a
+    process that started it: such a child falls back to the Python pool.
+    """
+    global _native_pid
+    pid = os.getpid()
+    if _native_pid is None:
+        _native_pid = pid
+    return _native_pid == pid
+
+
 def run_over_users(
-    fn: Callable[..., None], n: int, scratch: np.ndarray, args: tuple[Any, ...]
+    fn: Callable[..., None],
+    n: int,
+    scratch: np.ndarray,
+    args: tuple[Any, ...],
+    in_chunks: Callable[..., None] | None = None,
 ) -> None:
     """``fn(*args, scratch[j], lo, hi)`` for ranges of the ``n`` users, on several threads
-    when the batch is large enough; ``scratch`` has one block per thread (:func:`threads`)."""
+    when the batch is large enough; ``scratch`` has one block per thread (:func:`threads`).
+
+    ``in_chunks(*args, scratch[:count], n)``, a compiled loop over the ranges on numba's thread
+    pool, is used instead where given and usable (:func:`_native_pool_usable`).
+    """
     count = max(1, min(scratch.shape[0], n // MIN_USERS_PER_THREAD))
     if count == 1:
         fn(*args, scratch[0], 0, n)
+        return
+    if in_chunks is not None and _native_pool_usable():
+        in_chunks(*args, scratch[:count], n)  # ``count`` ranges: at most ``count`` threads busy
         return
     ranges = user_ranges(n, count)
     pool = _executor()

@@ -55,6 +55,28 @@ def test_several_threads_give_the_same_users_bit_for_bit() -> None:
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_forked_child_of_a_pool_user_runs_the_python_pool_with_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GNU OpenMP cannot be used again after a fork: a process whose numba pool was started by
+    its parent (here: another pid) splits the users over the Python thread pool instead."""
+    n_users = 2 * threads.MIN_USERS_PER_THREAD + 3
+    native = _run(2, n_users)
+    calls: list[int] = []
+    submit = threads._executor().submit
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return submit(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(threads, "_native_pid", -1)  # "started by another process"
+    monkeypatch.setattr(threads._executor(), "submit", counted)
+    fallback = _run(2, n_users)
+    assert calls, "the Python pool was not used"
+    for a, b in zip(native, fallback, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_thread_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAGYM_THREADS", "3")
     threads.set_threads(None)
