@@ -62,11 +62,15 @@ def run_cell(task: CellTask) -> tuple[str, float]:
     return str(task.cell.run_name), result.seconds
 
 
-def prepare_worker(imports: Sequence[str]) -> None:
-    """One torch thread per worker, and the user's modules (rewards, populations) registered."""
+def prepare_worker(imports: Sequence[str], shares_cores: bool = True) -> None:
+    """One torch thread per worker, the user's modules (rewards, populations) registered, and,
+    where workers share the cores, large day updates on threads that sleep when idle."""
     import torch
 
+    from sagym.envs.user.threads import use_native_pool
+
     torch.set_num_threads(1)
+    use_native_pool(not shares_cores)
     for module in imports:
         importlib.import_module(module)
 
@@ -126,7 +130,7 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
 def run_local(tasks: Sequence[CellTask], jobs: int, imports: Sequence[str], done: Done) -> None:
     """Run ``tasks`` here (``jobs == 1``) or in a pool of ``jobs`` spawned worker processes."""
     if jobs == 1:
-        prepare_worker(imports)
+        prepare_worker(imports, shares_cores=False)
         for task in tasks:
             done(*run_cell(task))
         return

@@ -32,6 +32,7 @@ _threads: int | None = None
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = -1
 _native_pid: int | None = None  # the process that launched numba's thread pool
+_native_allowed = True  # use_native_pool()
 
 
 def _available_cpus() -> int:
@@ -82,6 +83,18 @@ def user_ranges(n: int, count: int) -> list[tuple[int, int]]:
     return [(int(bounds[j]), int(bounds[j + 1])) for j in range(count)]
 
 
+def use_native_pool(allowed: bool) -> None:
+    """Whether large batches may run on numba's (OpenMP) thread pool from now on.
+
+    Its idle threads spin for a while between calls, which pays where this process has the
+    cores to itself (``make_vec``, a planner run alone) and costs where it shares them with other
+    busy processes: the workers of ``sagym compare`` turn it off, and their large batches run on
+    the Python pool, whose idle threads sleep.
+    """
+    global _native_allowed
+    _native_allowed = bool(allowed)
+
+
 def _native_pool_usable() -> bool:
     """Whether this process may launch numba's thread pool.
 
@@ -89,6 +102,8 @@ def _native_pool_usable() -> bool:
     process that started it: such a child falls back to the Python pool.
     """
     global _native_pid
+    if not _native_allowed:
+        return False
     pid = os.getpid()
     if _native_pid is None:
         _native_pid = pid
@@ -132,5 +147,6 @@ __all__ = [
     "run_over_users",
     "set_threads",
     "threads",
+    "use_native_pool",
     "user_ranges",
 ]

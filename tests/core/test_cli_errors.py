@@ -88,7 +88,7 @@ CASES: list[tuple[str, dict[str, str], list[str], str]] = [
      "sagym train: error: imports: module 'needy' needs 'no_such_dependency_x', which is not "
      "installed"),
     ("hp batch size does not divide the rollout", {}, ["train", "--hp", "batch_size=7"],
-     "sagym train: error: hyperparams: batch_size=7 must divide n_steps*n_envs = 128*64 = 8192 "
+     "sagym train: error: hyperparams: batch_size=7 must divide n_steps*n_envs = 128*32 = 4096 "
      "(or be at least it)"),
     ("hp refused by an SB3 assertion", {}, ["train", "--hp", "n_steps=1", "--n-envs", "1"],
      "sagym train: error: hyperparams: ppo refuses n_steps=1 with n_envs=1: `n_steps * n_envs` "

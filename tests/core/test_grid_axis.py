@@ -56,7 +56,7 @@ def test_grid_flag_and_experiment_file_give_one_design_per_value(tmp_path: Path)
         (
             {"batch_size": [100]},
             "grid.batch_size: value 100 is refused: batch_size=100 must divide "
-            "n_steps*n_envs = 128*64 = 8192 (or be at least it)",
+            "n_steps*n_envs = 128*32 = 4096 (or be at least it)",
         ),
         ({"gamma": ""}, "grid.gamma: give at least one value; got []"),
     ],
