@@ -157,13 +157,13 @@ def _normals_from_base(base: np.uint64, out: np.ndarray) -> None:
             out[2 * j + 1] = r * math.sin(theta)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _normals_into(key: np.uint64, counter: np.uint64, out: np.ndarray) -> None:
     """Normals as :func:`sagym.envs.user.noise.normal`."""
     _normals_from_base(_mix(key ^ (counter * _GOLDEN)), out)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_day_noise(key: np.uint64, day: np.uint64, normals: np.ndarray, drift: np.ndarray) -> None:
     """One user's noise for one day, as :func:`sagym.envs.user.noise.day_noise`."""
     base = _mix(key ^ (day * _GOLDEN))
@@ -437,7 +437,7 @@ def m17_boredom(logit: float, weight: float, liking: float, x: float) -> float:
 DAY_SCRATCH_ROWS = 8
 
 
-@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]  # (not in stubs)
+@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")  # type: ignore[call-overload]  # (not in stubs)
 def day(
     params: np.ndarray,  # (PARAM_ROWS, n)
     cfg: np.ndarray,  # (CONFIG_ROWS,)
