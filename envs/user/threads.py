@@ -4,10 +4,12 @@ Users never interact inside a day, so the compiled day update (which releases th
 disjoint ranges of users at once, each range with temporaries of its own, and give the same
 numbers bit for bit as one pass. The ranges run on numba's thread pool (OpenMP where present:
 its threads wait for work spinning briefly, so a hand-over costs microseconds), or on a Python
-thread pool in a child forked from a process that started numba's (GNU OpenMP is not fork-safe),
-where a hand-over costs tens of microseconds. Small batches (a training env's 64 users, an
-evaluation's 256) stay on one thread and only large ones (``make_vec`` with a thousand users, the
-planner's tens of thousands of candidate rollouts) are split.
+thread pool, whose idle threads sleep and take tens of microseconds to wake: in a process that
+shares the cores with other busy ones (:func:`use_native_pool`, the workers of ``sagym
+compare``) and in a child forked from a process that started numba's pool (GNU OpenMP is not
+fork-safe). Small batches (a training env's 32 users, an evaluation's 256) stay on one thread
+and only large ones (``make_vec`` with a thousand users, the planner's tens of thousands of
+candidate rollouts) are split.
 
 The number of threads is ``SAGYM_THREADS`` from the environment if set (``1`` turns threading
 off), else the CPUs this process may run on, at most :data:`MAX_THREADS`; :func:`set_threads`

@@ -55,11 +55,14 @@ def test_several_threads_give_the_same_users_bit_for_bit() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_forked_child_of_a_pool_user_runs_the_python_pool_with_the_same_bits(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("why", ["forked from a pool user", "sharing the cores"])
+def test_the_python_pool_takes_over_with_the_same_bits(
+    why: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GNU OpenMP cannot be used again after a fork: a process whose numba pool was started by
-    its parent (here: another pid) splits the users over the Python thread pool instead."""
+    """GNU OpenMP cannot be used again after a fork (a process whose numba pool was started by
+    its parent, here another pid), and its spinning threads steal cores that other busy
+    processes need (``use_native_pool(False)``): the users are then split over the Python
+    thread pool instead."""
     n_users = 2 * threads.MIN_USERS_PER_THREAD + 3
     native = _run(2, n_users)
     calls: list[int] = []
@@ -69,7 +72,11 @@ def test_a_forked_child_of_a_pool_user_runs_the_python_pool_with_the_same_bits(
         calls.append(1)
         return submit(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(threads, "_native_pid", -1)  # "started by another process"
+    if why == "sharing the cores":
+        monkeypatch.setattr(threads, "_native_allowed", True)  # restored after the test
+        threads.use_native_pool(False)
+    else:
+        monkeypatch.setattr(threads, "_native_pid", -1)
     monkeypatch.setattr(threads._executor(), "submit", counted)
     fallback = _run(2, n_users)
     assert calls, "the Python pool was not used"
