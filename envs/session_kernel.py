@@ -114,6 +114,8 @@ def show_rows(
     reused buffers (numpy's row gathers cost about ten times as much for a thousand users)."""
     for i in range(actions.shape[0]):
         a = actions[i]
+        if a < 0 or a >= table.shape[0]:  # numba does not check bounds: never write past a row
+            raise IndexError("an action is outside the action table")
         for j in range(table.shape[1]):
             effects[i, j] = table[a, j]
         for k in range(exposure.shape[1]):

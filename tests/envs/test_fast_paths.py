@@ -202,3 +202,5 @@ def test_a_large_companion_batch_is_shown_what_a_small_one_is() -> None:
         effects, exposure = core.product.show(actions, core.model)
         np.testing.assert_array_equal(effects, ACTIONS.effects[actions])
         np.testing.assert_array_equal(exposure, one_hot(actions, ACTIONS.n))
+    with pytest.raises(IndexError, match="outside the action table"):
+        core.product.show(np.full(300, ACTIONS.n, dtype=np.int64), core.model)
