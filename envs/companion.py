@@ -16,7 +16,6 @@ from sagym.envs.user.model import UserModel, one_hot
 __all__ = ["FEATURES", "HISTORY_RATE", "Companion", "CompanionEnv"]
 
 FEATURES: tuple[str, ...] = session_features(BEHAVIOUR_NAMES)
-_SHOWN_BUFFERS_FROM = 256  # users: below it a fresh array costs less than the lookup
 
 
 class Companion(SessionProduct):
@@ -36,24 +35,7 @@ class Companion(SessionProduct):
     def show(
         self, actions: NDArray[np.int64], model: UserModel
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        shown = self.__dict__.get("_shown")
-        if shown is None or shown[0].shape[0] != actions.shape[0]:
-            return ACTIONS.effects.take(actions, axis=0), one_hot(actions, ACTIONS.n)
-        # The day reads these only while it runs: a large batch reuses two buffers, filled by a
-        # compiled loop (for a thousand users a tenth of numpy's two row gathers).
-        from sagym.envs import session_kernel
-
-        effects, exposure = shown
-        session_kernel.show_rows(ACTIONS.effects, actions, effects, exposure)
-        return effects, exposure
-
-    def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:
-        super().forget(rows, model)
-        if "_shown" not in self.__dict__ and self.n_users >= _SHOWN_BUFFERS_FROM:
-            self._shown = (
-                np.empty((self.n_users, ACTIONS.effects.shape[1])),
-                np.empty((self.n_users, ACTIONS.n)),
-            )
+        return ACTIONS.effects.take(actions, axis=0), one_hot(actions, ACTIONS.n)
 
 
 class CompanionEnv(ProductEnv):

@@ -101,23 +101,3 @@ def forget_kernel(
         hist[i, 2] = mood[i]
         hist[i, 5] = 1.0
         last_action[i] = -1
-
-
-@njit(cache=True)
-def show_rows(
-    table: np.ndarray,  # (R, N_EFFECTS): the action table's effect rows
-    actions: np.ndarray,  # (n,) the row each user is shown
-    effects: np.ndarray,  # (n, N_EFFECTS) out
-    exposure: np.ndarray,  # (n, R) out: one-hot rows
-) -> None:
-    """What users shown one row each see: its effect row and a one-hot exposure, written into
-    reused buffers (numpy's row gathers cost about ten times as much for a thousand users)."""
-    for i in range(actions.shape[0]):
-        a = actions[i]
-        if a < 0 or a >= table.shape[0]:  # numba does not check bounds: never write past a row
-            raise IndexError("an action is outside the action table")
-        for j in range(table.shape[1]):
-            effects[i, j] = table[a, j]
-        for k in range(exposure.shape[1]):
-            exposure[i, k] = 0.0
-        exposure[i, a] = 1.0

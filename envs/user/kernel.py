@@ -18,6 +18,7 @@ that both give the same numbers.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
@@ -653,31 +654,10 @@ def day(
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def day_in_chunks(
-    params: np.ndarray,
-    cfg: np.ndarray,
-    consts: np.ndarray,
-    effects: np.ndarray,
-    exposure: np.ndarray,
-    keys: np.ndarray,
-    prefs: np.ndarray,
-    prefs_initial: np.ndarray,
-    habituation: np.ndarray,
-    levels: np.ndarray,
-    needs: np.ndarray,
-    memory: np.ndarray,
-    present: np.ndarray,
-    days_away: np.ndarray,
-    churned: np.ndarray,
-    day_index: np.ndarray,
-    out: np.ndarray,
-    out_needs: np.ndarray,
-    return_offset: np.uint64,
-    scratch: np.ndarray,  # (chunks, DAY_SCRATCH_ROWS, max(K, 4)): one block per range
-    n: int,
-) -> None:
-    """:func:`day` over ``scratch.shape[0]`` contiguous ranges of the ``n`` users at once, on
-    numba's thread pool (OpenMP where present), each range with its own scratch block.
+def day_in_chunks(scratch: np.ndarray, n: int, *args: Any) -> None:
+    """``day(*args, scratch[c], lo, hi)`` over ``scratch.shape[0]`` contiguous ranges of the
+    ``n`` users at once, on numba's thread pool (OpenMP where present); ``args`` are
+    :func:`day`'s arguments up to ``return_offset`` and ``scratch`` holds one block per range.
 
     A user's day reads and writes only that user's columns, so the result is the same bit for
     bit as one pass; the pool's threads wait for work spinning briefly, which hands a range over
@@ -685,11 +665,7 @@ def day_in_chunks(
     """
     chunks = scratch.shape[0]
     for c in prange(chunks):
-        day(
-            params, cfg, consts, effects, exposure, keys, prefs, prefs_initial, habituation,
-            levels, needs, memory, present, days_away, churned, day_index, out, out_needs,
-            return_offset, scratch[c], c * n // chunks, (c + 1) * n // chunks,
-        )  # fmt: skip
+        day(*args, scratch[c], c * n // chunks, (c + 1) * n // chunks)
 
 
 # ------------------------------------------------------------------------------ new users

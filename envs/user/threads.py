@@ -122,7 +122,7 @@ def run_over_users(
     """``fn(*args, scratch[j], lo, hi)`` for ranges of the ``n`` users, on several threads
     when the batch is large enough; ``scratch`` has one block per thread (:func:`threads`).
 
-    ``in_chunks(*args, scratch[:count], n)``, a compiled loop over the ranges on numba's thread
+    ``in_chunks(scratch[:count], n, *args)``, a compiled loop over the ranges on numba's thread
     pool, is used instead where given and usable (:func:`_native_pool_usable`).
     """
     count = max(1, min(scratch.shape[0], n // MIN_USERS_PER_THREAD))
@@ -130,7 +130,7 @@ def run_over_users(
         fn(*args, scratch[0], 0, n)
         return
     if in_chunks is not None and _native_pool_usable():
-        in_chunks(*args, scratch[:count], n)  # ``count`` ranges: at most ``count`` threads busy
+        in_chunks(scratch[:count], n, *args)  # ``count`` ranges: at most ``count`` threads busy
         return
     ranges = user_ranges(n, count)
     pool = _executor()

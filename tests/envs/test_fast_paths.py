@@ -183,24 +183,3 @@ def test_reading_several_fields_gives_what_reading_them_one_by_one_gives() -> No
     assert got[1] is got[5] is sig.rating  # made once, then kept
     with pytest.raises(AttributeError, match="no attribute 'ratings'"):
         sig.read(["ratings"])
-
-
-def test_a_large_companion_batch_is_shown_what_a_small_one_is() -> None:
-    """Batches of 256 users and more reuse two buffers filled by a compiled loop: the same effect
-    rows and one-hot exposures as numpy's gathers, day after day."""
-    from sagym.envs.behaviours import ACTIONS
-    from sagym.envs.companion import Companion
-    from sagym.envs.user.model import one_hot
-
-    env = gym.make_vec("sagym/Companion-v0", num_envs=300)
-    env.reset(seed=0)
-    core = env.unwrapped.core  # type: ignore[attr-defined]
-    assert isinstance(core.product, Companion) and "_shown" in vars(core.product)
-    rng = np.random.default_rng(3)
-    for _ in range(3):
-        actions = rng.integers(0, ACTIONS.n, 300)
-        effects, exposure = core.product.show(actions, core.model)
-        np.testing.assert_array_equal(effects, ACTIONS.effects[actions])
-        np.testing.assert_array_equal(exposure, one_hot(actions, ACTIONS.n))
-    with pytest.raises(IndexError, match="outside the action table"):
-        core.product.show(np.full(300, ACTIONS.n, dtype=np.int64), core.model)

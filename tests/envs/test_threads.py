@@ -94,3 +94,21 @@ def test_thread_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
         threads.threads()
     with pytest.raises(ValueError, match="threads must be >= 1 or None; got 0"):
         threads.set_threads(0)
+
+
+@pytest.mark.parametrize(("shares_cores", "native"), [(True, False), (False, True)])
+def test_compare_workers_that_share_the_cores_keep_the_spinning_pool_off(
+    shares_cores: bool, native: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from sagym.backends import prepare_worker
+
+    monkeypatch.setattr(threads, "_native_allowed", not native)  # restored after the test
+    before = torch.get_num_threads()
+    try:
+        prepare_worker([], shares_cores=shares_cores)
+        assert threads._native_allowed is native
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
