@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-from numpy.typing import NDArray
-
 from sagym.envs.behaviours import ACTIONS, BEHAVIOUR_NAMES
 from sagym.envs.product_env import ProductEnv
 from sagym.envs.session import HISTORY_RATE, SessionProduct, session_features
 from sagym.envs.user.actions import ActionTable
-from sagym.envs.user.model import UserModel, one_hot
 
 __all__ = ["FEATURES", "HISTORY_RATE", "Companion", "CompanionEnv"]
 
@@ -30,12 +26,8 @@ class Companion(SessionProduct):
         "redirect_to_humans",
     )
     break_action: ClassVar[str | None] = "suggest_break"
-    memory_shapes_days: ClassVar[bool] = False  # show() reads only the day's actions
-
-    def show(
-        self, actions: NDArray[np.int64], model: UserModel
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        return ACTIONS.effects.take(actions, axis=0), one_hot(actions, ACTIONS.n)
+    shows_action_rows: ClassVar[bool] = True  # behaviour a is row a of ACTIONS, alone
+    memory_shapes_days: ClassVar[bool] = False  # what it shows depends only on the day's actions
 
 
 class CompanionEnv(ProductEnv):

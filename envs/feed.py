@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import ClassVar
 
 import numpy as np
@@ -10,8 +11,10 @@ from numpy.typing import NDArray
 from sagym.envs.product_env import ProductEnv, ProductVectorEnv
 from sagym.envs.session import SessionProduct, session_features
 from sagym.envs.user.actions import EFFECT_COLUMNS, N_EFFECTS, ActionTable
-from sagym.envs.user.model import UserModel
+from sagym.envs.user.layout import OUT_ROWS
+from sagym.envs.user.model import DayOutputs, UserModel
 from sagym.envs.user.params import ModelConfig
+from sagym.envs.user.threads import run_over_users, threads
 from sagym.signals import DaySignals
 
 FloatArray = NDArray[np.float64]
@@ -83,6 +86,15 @@ NOTICE[EFFECT_COLUMNS.index("session_time")] = -0.15
 NOTICE[EFFECT_COLUMNS.index("habit_boost")] = -0.3
 NOTICE[EFFECT_COLUMNS.index("break_nudge")] = 1.0
 CAUGHT_UP = RANKERS.index("caught_up")
+_INTEREST_START = len(session_features(RANKERS))  # the first interest feature's column
+_PRESENT = OUT_ROWS.index("present")
+
+
+def _kernel() -> ModuleType:
+    """The compiled slates and memory (numba is loaded on first use)."""
+    from sagym.envs import feed_kernel
+
+    return feed_kernel
 
 
 class Feed(SessionProduct):
@@ -102,6 +114,7 @@ class Feed(SessionProduct):
         self.interest = np.full((n_users, len(TOPICS)), 0.5)
         self._exposure = np.zeros((n_users, len(TOPICS)))
         self._items = np.zeros((n_users, SLATE_WEIGHTS.shape[0]), dtype=np.int64)
+        self._scratch: list[FloatArray] = []
 
     def slate(self, actions: NDArray[np.int64], model: UserModel) -> NDArray[np.int64]:
         """``(n, slate size)`` item indices, best first (ties: earlier in the catalogue)."""
@@ -109,32 +122,40 @@ class Feed(SessionProduct):
         return self._items
 
     def show(self, actions: NDArray[np.int64], model: UserModel) -> tuple[FloatArray, FloatArray]:
-        from sagym.envs import feed_kernel
-
+        kernel = _kernel()
         n = actions.shape[0]
         self._items = np.empty((n, SLATE_WEIGHTS.shape[0]), dtype=np.int64)
-        effects = np.zeros((n, N_EFFECTS))
-        exposure = np.zeros((n, len(TOPICS)))
-        feed_kernel.slates(
+        effects = np.empty((n, N_EFFECTS))
+        exposure = np.empty((n, len(TOPICS)))
+        args = (
             actions, self.interest, model.state.day, ITEM_TOPIC, ITEM_BAIT, ITEM_INTENSITY,
             ITEM_FRIENDS, CATALOGUE.effects, SLATE_WEIGHTS, NOTICE, CAUGHT_UP,
             self._items, effects, exposure,
         )  # fmt: skip
+        # One scratch block per thread, kept in a list: an array attribute whose first axis
+        # happened to equal the number of users would be taken for per-user memory.
+        scratch = self._scratch[0] if self._scratch else None
+        if scratch is None or scratch.shape[0] < threads():
+            scratch = np.empty((threads(), kernel.SLATE_SCRATCH_ROWS, len(ITEMS)))
+            self._scratch = [scratch]
+        run_over_users(kernel.slates, n, scratch, args, kernel.slates_in_chunks)
         self._exposure = exposure
         return effects, exposure
 
     def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
         super().observe(model, rows, out)
-        start = len(session_features(RANKERS))
-        out[:, start : start + len(TOPICS)] = self.interest[rows]
+        _kernel().observe_interest(rows, self.interest, _INTEREST_START, out)
 
     def remember(self, actions: NDArray[np.int64], signals: DaySignals) -> None:
         super().remember(actions, signals)
         # Engagement per topic: what was shown, weighted by how the session was rated.
-        x = signals.present[:, None]
-        seen = np.minimum(self._exposure * signals.rating[:, None] * len(TOPICS), 1.0)
-        self.interest = np.where(
-            x, self.interest + INTEREST_RATE * (seen - self.interest), self.interest
+        source = signals.__dict__.get("_source")
+        if isinstance(source, DayOutputs):  # the kernel's output rows, no flag array made
+            present = source.out[_PRESENT]
+        else:
+            present = signals.present.astype(np.float64)
+        _kernel().remember_interest(
+            self.interest, self._exposure, present, signals.rating, INTEREST_RATE
         )
 
     def forget(self, rows: NDArray[np.int64], model: UserModel) -> None:

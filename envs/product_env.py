@@ -22,6 +22,7 @@ from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
 from sagym.envs.simulation import Product, Simulation, SimulationSpec, base_keys, info_for_user
+from sagym.envs.user.model import kernel
 from sagym.envs.user.noise import draw_keys, episode_key
 from sagym.envs.user.params import ModelConfig
 from sagym.envs.user.population import Population
@@ -240,8 +241,9 @@ class ProductVectorEnv(VectorEnv[NDArray[np.float32], NDArray[np.int64], NDArray
             infos["_final_obs"] = done.copy()
             infos["final_info"] = dict(infos)
             infos["_final_info"] = done.copy()
-            self._episodes[index] += np.uint64(1)
-            self.core.reset_index(index, episode_key(self._bases[index], self._episodes[index]))
+            keys = np.empty(index.shape[0], dtype=np.uint64)
+            kernel().next_episode_keys(index, self._bases, self._episodes, keys)  # episode_key
+            self.core.reset_index(index, keys)
             obs[index] = self.core.observe(index)  # only the new users' first observations
             if self._info_signals:
                 infos["persona"] = self.core.persona_names()

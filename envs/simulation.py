@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from sagym.envs.user import noise
 from sagym.envs.user.actions import ActionTable
 from sagym.envs.user.layout import OUT_NEED_ROWS, OUT_ROWS
-from sagym.envs.user.model import DayOutputs, UserModel
+from sagym.envs.user.model import DayOutputs, UserModel, one_hot
 from sagym.envs.user.params import WELLBEING_RANGE, ModelConfig, ParameterError, UserParams
 from sagym.envs.user.population import Population, get_population
 from sagym.rewards import Reward, component_rewards, make_reward
@@ -86,6 +86,9 @@ class Product:
         base_config: the user model's mechanism constants for this product's environment; a
             ``model_config`` mapping overrides some of its fields.
         default_population: the registered population of the users when none is given.
+        shows_action_rows: whether action ``a`` shows the user row ``a`` of ``actions`` alone (a
+            one-hot exposure; the companion). ``show`` then needs no code, and the simulation
+            hands the user model the table and the actions instead of per-user copies of rows.
         memory_shapes_days: whether ``show`` reads what ``remember`` wrote (a feed ranks its
             slate by the interest it remembered). A product whose memory only feeds its
             observation sets it False: a simulation that is never observed (the planner's
@@ -99,6 +102,7 @@ class Product:
     break_action: ClassVar[str | None] = None
     base_config: ClassVar[ModelConfig] = ModelConfig()  # model_config= fields override it
     default_population: ClassVar[str] = "default"  # the users when population= is not given
+    shows_action_rows: ClassVar[bool] = False
     memory_shapes_days: ClassVar[bool] = True
 
     def __init__(self, n_users: int, horizon: int, config: ModelConfig) -> None:
@@ -107,8 +111,13 @@ class Product:
         self.config = config
 
     def show(self, actions: NDArray[np.int64], model: UserModel) -> tuple[FloatArray, FloatArray]:
-        """What each user is shown under today's actions: effect rows and exposure vectors."""
-        raise NotImplementedError
+        """What each user is shown under today's actions: effect rows and exposure vectors.
+
+        With ``shows_action_rows``: row ``a`` of the action table and its one-hot exposure.
+        """
+        if self.shows_action_rows:
+            return self.actions.effects.take(actions, axis=0), one_hot(actions, self.actions.n)
+        raise NotImplementedError(f"{type(self).__name__} must define show()")
 
     def observe(self, model: UserModel, rows: NDArray[np.int64], out: NDArray[np.float32]) -> None:
         """Write the features of the users at ``rows`` into ``out[:, :len(features)]`` (zeroed)."""
@@ -182,6 +191,12 @@ class Simulation:
         self.observe_latent = bool(spec.observe_latent)
         self.product_type = product
         self.product = product(self.n_users, self.horizon, self.config)
+        self._shows_rows = bool(product.shows_action_rows)
+        if self._shows_rows and len(product.action_names) != product.actions.n:
+            raise ValueError(
+                f"{product.__name__}.shows_action_rows needs one action per row of its action "
+                f"table: {len(product.action_names)} action_names for {product.actions.n} rows"
+            )
         self._remembers = bool(observed) or product.memory_shapes_days
         self.actions = product.actions
         self.action_names = product.action_names
@@ -316,8 +331,11 @@ class Simulation:
         # A user who churned on an earlier day has left the episode: nothing they do counts.
         # (Environments replace such users at once; batched evaluations keep stepping them.)
         gone = self.model.state.churned.copy() if self.model.state.churned.any() else None
-        effects, exposure = self.product.show(a, self.model)
-        sig = self.model.day(effects, exposure, a)
+        if self._shows_rows:  # the table's rows, read in place (the same numbers as show())
+            sig = self.model.step(a, checked=True)
+        else:
+            effects, exposure = self.product.show(a, self.model)
+            sig = self.model.day(effects, exposure, a)
         reward = _as_floats(self.reward(sig))
         if gone is not None:
             reward = np.where(gone, 0.0, reward)

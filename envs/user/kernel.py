@@ -443,8 +443,9 @@ def day(
     params: np.ndarray,  # (PARAM_ROWS, n)
     cfg: np.ndarray,  # (CONFIG_ROWS,)
     consts: np.ndarray,  # (CONSTANT_ROWS, 3)
-    effects: np.ndarray,  # (n, N_EFFECTS): what each user was shown
-    exposure: np.ndarray,  # (n, K)
+    effects: np.ndarray,  # (R, N_EFFECTS): effect rows, of which user i was shown shown[i]
+    exposure: np.ndarray,  # (R, K): exposure vectors, the same way
+    shown: np.ndarray,  # (n,) int64 in [0, R): the row of ``effects``/``exposure`` of each user
     keys: np.ndarray,  # (n,) uint64
     prefs: np.ndarray,  # (2, n, K)
     prefs_initial: np.ndarray,  # (n, K)
@@ -467,6 +468,11 @@ def day(
 
     Users are independent, so disjoint ranges may run at once on several threads (the GIL is
     released), each with a ``scratch`` of its own; the result is the same bit for bit.
+
+    User ``i`` was shown ``effects[shown[i]]`` and ``exposure[shown[i]]``: per-user rows with
+    ``shown = 0..n-1`` (a feed's slates), or the rows of a small table that many users share (a
+    companion's action table and the identity), read in place instead of copied per user.
+    ``shown`` is not bounds-checked here: callers check it.
     """
     n_rows = prefs.shape[2]
     z = scratch[0, :4]
@@ -487,8 +493,8 @@ def day(
     frus = needs[N_FRUS]
 
     for i in range(lo, hi):
-        e = effects[i]
-        ex = exposure[i]
+        e = effects[shown[i]]
+        ex = exposure[shown[i]]
         fill_day_noise(keys[i], np.uint64(day_index[i]), z, shock)
         is_present = present[i]
         x = 1.0 if is_present else 0.0
@@ -670,6 +676,36 @@ def day_in_chunks(scratch: np.ndarray, n: int, *args: Any) -> None:
 
 # ------------------------------------------------------------------------------ new users
 @njit(cache=True)
+def centre_logits(centres: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``(P, PARAM_ROWS)`` logits of the persona centres within each parameter's range (0 on a
+    bound): a user's parameter is the logistic of its centre's logit plus a normal shift.
+
+    Made once per population and model rather than twice per parameter of every new user (two
+    thirds of a new user's transcendental calls); the same calls, so the same bits.
+    """
+    out = np.zeros(centres.shape)
+    for p in range(centres.shape[0]):
+        for f in range(centres.shape[1]):
+            frac = (centres[p, f] - low[f]) / (high[f] - low[f])
+            if 0.0 < frac < 1.0:
+                safe = min(max(frac, 1e-9), 1.0 - 1e-9)
+                out[p, f] = math.log(safe) - math.log1p(-safe)
+    return out
+
+
+@njit(cache=True)
+def next_episode_keys(
+    index: np.ndarray, bases: np.ndarray, episodes: np.ndarray, out: np.ndarray
+) -> None:
+    """Count one more episode for the slots at ``index`` and write their new users' keys into
+    ``out``: :func:`sagym.envs.user.noise.episode_key` of the slot's base key and episode."""
+    for j in range(index.shape[0]):
+        i = index[j]
+        episodes[i] += np.uint64(1)
+        out[j] = _mix(bases[i] ^ (episodes[i] * _MIX1))
+
+
+@njit(cache=True)
 def sample_users(
     index: np.ndarray,
     keys_new: np.ndarray,
@@ -678,6 +714,7 @@ def sample_users(
     spreads: np.ndarray,  # (P,)
     low: np.ndarray,  # (PARAM_ROWS,)
     high: np.ndarray,  # (PARAM_ROWS,)
+    centre_logits: np.ndarray,  # (P, PARAM_ROWS): :func:`centre_logits` of the centres
     log_prefs: np.ndarray,  # (P, K)
     override_mask: np.ndarray,  # (PARAM_ROWS,) bool
     override_value: np.ndarray,  # (PARAM_ROWS,)
@@ -724,8 +761,7 @@ def sample_users(
             width = high[f] - low[f]
             frac = (value - low[f]) / width
             if 0.0 < frac < 1.0:
-                safe = min(max(frac, 1e-9), 1.0 - 1e-9)
-                logit = math.log(safe) - math.log1p(-safe) + spreads[persona] * z[f]
+                logit = centre_logits[persona, f] + spreads[persona] * z[f]
                 value = min(max(low[f] + width / (1.0 + math.exp(-logit)), low[f]), high[f])
             if override_mask[f]:
                 value = override_value[f]

@@ -242,16 +242,30 @@ def config_vector(config: ModelConfig) -> FloatArray:
     return np.array([float(getattr(config, name)) for name in CONFIG_ROWS])
 
 
-_EYES: dict[int, FloatArray] = {}
+_IDENTITIES: dict[int, FloatArray] = {}
+
+
+def _identity(k: int) -> FloatArray:
+    """The read-only ``(k, k)`` identity: the one-hot exposures of the rows of a table."""
+    eye = _IDENTITIES.get(k)
+    if eye is None:
+        eye = _IDENTITIES[k] = np.eye(k)
+        eye.setflags(write=False)
+    return eye
+
+
+def _read_only(array: FloatArray) -> FloatArray:
+    """``array``, or a read-only view of it (numba compiles a kernel per writability)."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def one_hot(actions: NDArray[np.int64], k: int) -> FloatArray:
     """The exposure of users shown one row each: ``(n, k)`` one-hot rows."""
-    eye = _EYES.get(k)
-    if eye is None:
-        eye = _EYES[k] = np.eye(k)
-        eye.setflags(write=False)
-    out: FloatArray = eye.take(actions, axis=0)  # rows of the identity (a fresh array)
+    out: FloatArray = _identity(k).take(actions, axis=0)  # rows of the identity (a fresh array)
     return out
 
 
@@ -288,8 +302,10 @@ class UserModel:
         self.state = initial_state(params, prefs0, self.config)
         self.persona = np.zeros(self.n_users, dtype=np.int64)
         self.cfg = config_vector(self.config)
+        # population, cumulative weights, override values and mask, log preferences, logits
         self._sampler: (
-            tuple[Population, FloatArray, FloatArray, NDArray[np.bool_], FloatArray] | None
+            tuple[Population, FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray]
+            | None
         ) = None
 
     @classmethod
@@ -316,12 +332,14 @@ class UserModel:
         value = np.array([float((overrides or {}).get(name, 0.0)) for name in PARAM_NAMES])
         if overrides:
             UserParams.uniform_defaults(1).with_overrides(overrides)  # names and ranges
+        t = population.table
         model._sampler = (
             population,
             population.cumulative_weights(),
             value,
             mask,
             population.log_preferences(actions.names),
+            kernel().centre_logits(t.centres, t.low, t.high),
         )
         model.resample(np.arange(n), keys)
         return model
@@ -330,12 +348,12 @@ class UserModel:
         """Replace the users at ``index`` by new users of the same population (autoreset)."""
         if self._sampler is None:
             raise RuntimeError("resample() needs a model built by UserModel.sample()")
-        population, cumulative, value, mask, log_prefs = self._sampler
+        population, cumulative, value, mask, log_prefs, logits = self._sampler
         t = population.table
         s = self.state
         kernel().sample_users(
             np.ascontiguousarray(index, dtype=np.int64), np.asarray(keys, dtype=np.uint64),
-            cumulative, t.centres, t.spreads, t.low, t.high, log_prefs,
+            cumulative, t.centres, t.spreads, t.low, t.high, logits, log_prefs,
             mask, value, SAMPLING_COUNTERS, CONSTANTS,
             self.param_matrix, self.persona, self.keys,
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
@@ -372,10 +390,22 @@ class UserModel:
             self._scratch_block = scratch[0]
         return scratch[:count]
 
-    def step(self, action: NDArray[np.int64]) -> DaySignals:
-        """One day in which each user is shown one row of the action table (one-hot exposure)."""
+    def step(self, action: NDArray[np.int64], *, checked: bool = False) -> DaySignals:
+        """One day in which user ``i`` is shown row ``action[i]`` of the action table alone.
+
+        The same day as :meth:`day` with those rows and one-hot exposures, bit for bit, but the
+        kernel reads the rows of the table in place: no per-user copies of effect rows and
+        exposures (at a thousand users, copies a pool thread then reads cost as much again as
+        the rest of the step outside the kernel). ``checked=True``: the caller has checked that
+        every action lies in ``[0, K)``, and the check is skipped.
+        """
         a = np.ascontiguousarray(action, dtype=np.int64)
-        return self.day(self.actions.effects[a], one_hot(a, self.actions.n), a)
+        k = self.actions.n
+        if a.shape != (self.keys.shape[0],):
+            raise ValueError(f"action must have shape ({self.keys.shape[0]},); got {a.shape}")
+        if not checked and a.size and (a.min() < 0 or a.max() >= k):
+            raise ValueError(f"action must lie in [0, {k - 1}]; got {a}")
+        return self._day(self.actions.effects, _identity(k), a, a)
 
     def day(
         self, effects: FloatArray, exposure: FloatArray, action: NDArray[np.int64]
@@ -395,11 +425,27 @@ class UserModel:
             raise ValueError(f"effects must have shape ({n}, {N_EFFECTS}); got {eff.shape}")
         if exp.shape != (n, self.actions.n):
             raise ValueError(f"exposure must have shape ({n}, {self.actions.n}); got {exp.shape}")
+        rows: NDArray[np.int64] | None = self.__dict__.get("_own_rows")
+        if rows is None or rows.shape[0] != n:
+            rows = self._own_rows = np.arange(n, dtype=np.int64)
+        return self._day(eff, exp, rows, np.asarray(action, dtype=np.int64))
+
+    def _day(
+        self,
+        effects: FloatArray,
+        exposure: FloatArray,
+        shown: NDArray[np.int64],
+        action: NDArray[np.int64],
+    ) -> DaySignals:
+        """The kernel's day: user ``i`` is shown ``effects[shown[i]]``, ``exposure[shown[i]]``
+        (rows checked by the caller)."""
+        n = self.keys.shape[0]
         s = self.state
+        effects, exposure = _read_only(effects), _read_only(exposure)  # one kernel signature
         out = np.empty((len(OUT_ROWS), n))
         needs = np.empty((len(OUT_NEED_ROWS), n, 3))
         args = (
-            self.param_matrix, self.cfg, CONSTANTS, eff, exp, self.keys,
+            self.param_matrix, self.cfg, CONSTANTS, effects, exposure, shown, self.keys,
             s.prefs, s.prefs_initial, s.habituation, s.levels, s.needs, s.memory,
             s.present, s.days_away, s.churned, s.day, out, needs, RETURN_COUNTER_OFFSET,
         )  # fmt: skip
@@ -412,9 +458,7 @@ class UserModel:
             run_over_users(
                 kernel().day, n, self._day_scratch(threads()), args, kernel().day_in_chunks
             )
-        return signals_from(
-            np.asarray(action, dtype=np.int64), out, needs, self.config.need_floor_softness
-        )
+        return signals_from(action, out, needs, self.config.need_floor_softness)
 
 
 _BOOL_OUTPUTS = ("present", "violation", "churned")  # kernel rows read as flags (value > 0.5)

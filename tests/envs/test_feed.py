@@ -6,7 +6,17 @@ from functools import cache
 
 import numpy as np
 
-from sagym.envs.feed import CATALOGUE, ITEM_TOPIC, RANKERS, SLATE_WEIGHTS, TOPICS, Feed
+from sagym.envs.feed import (
+    CATALOGUE,
+    ITEM_BAIT,
+    ITEM_FRIENDS,
+    ITEM_INTENSITY,
+    ITEM_TOPIC,
+    RANKERS,
+    SLATE_WEIGHTS,
+    TOPICS,
+    Feed,
+)
 from sagym.envs.simulation import Simulation, SimulationSpec
 from sagym.outcomes import evaluation_keys
 from sagym.signals import DaySignals
@@ -70,3 +80,38 @@ def test_the_caught_up_notice_shortens_sessions_and_lowers_dependence() -> None:
     _, quality = _run("quality")
     assert calm[-1].dependence.mean() < quality[-1].dependence.mean() - 0.1
     assert np.mean([d.present.mean() for d in calm]) < np.mean([d.present.mean() for d in quality])
+
+
+def _scores(ranker: int, interest: np.ndarray, day: int) -> np.ndarray:
+    """The rankers' scores of the catalogue for one user, written out in numpy."""
+    it = interest[ITEM_TOPIC]
+    nutritious, calm = 1.0 - ITEM_BAIT, 1.0 - ITEM_INTENSITY
+    topics = len(TOPICS)
+    return [
+        it * (1.0 + 0.8 * ITEM_BAIT) * (0.5 + ITEM_INTENSITY),
+        it + 0.01 * calm,
+        nutritious + 0.5 * it,
+        nutritious * (2.0 * topics - (ITEM_TOPIC - day) % topics - topics * (ITEM_INTENSITY > 0.4)),
+        2.0 * ITEM_FRIENDS * nutritious + nutritious + 0.5 * it,
+        nutritious * (1.0 + calm) + 0.1 * it,
+    ][ranker]
+
+
+def test_slates_are_the_catalogue_sorted_by_score_ties_to_the_earlier_item() -> None:
+    """The compiled slate (built by insertion, in ranges of users on the thread pool) is the top
+    of a stable sort of the scores, for every ranker, with ties everywhere (interests of 0.5)."""
+    n = 900  # more than one range of users
+    sim = Simulation(n, SimulationSpec(), Feed)
+    sim.reset(evaluation_keys(3, n))
+    assert sim.model is not None
+    rng = np.random.default_rng(4)
+    sim.product.interest = np.where(  # type: ignore[attr-defined]
+        rng.random((n, len(TOPICS))) < 0.3, 0.5, rng.random((n, len(TOPICS)))
+    )
+    sim.model.state.day[:] = rng.integers(0, 90, n)
+    actions = rng.integers(0, len(RANKERS), n)
+    items = sim.product.slate(actions, sim.model)  # type: ignore[attr-defined]
+    for i in range(n):
+        scores = _scores(int(actions[i]), sim.product.interest[i], int(sim.model.state.day[i]))  # type: ignore[attr-defined]
+        order = np.lexsort((np.arange(len(scores)), -scores))
+        assert items[i].tolist() == order[: len(SLATE_WEIGHTS)].tolist(), i

@@ -47,3 +47,39 @@ def test_companion_core_is_the_simulation_of_the_companion_product() -> None:
     assert core.feature_index("recent_engagement") == 7
     with pytest.raises(KeyError, match="unknown observation feature 'nope'; known: present_today"):
         core.feature_index("nope")
+
+
+class _ShownByShow(Companion):
+    """The companion with its rows handed over by ``show()``, copied per user."""
+
+    shows_action_rows = False
+
+    def show(self, actions: Any, model: Any) -> Any:
+        return self.actions.effects[actions], np.eye(self.actions.n)[actions]
+
+
+def test_a_product_showing_its_action_rows_needs_no_show_and_steps_as_one_that_copies_them() -> (
+    None
+):
+    in_place, copied = (
+        Simulation(6, SimulationSpec(), Companion),
+        Simulation(6, SimulationSpec(), _ShownByShow),
+    )
+    keys = np.arange(6, dtype=np.uint64) * np.uint64(7919)
+    in_place.reset(keys)
+    copied.reset(keys)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a = rng.integers(0, 8, 6)
+        got, want = in_place.step(a), copied.step(a)
+        assert np.array_equal(got[1], want[1])
+        assert np.array_equal(got[0].wellbeing, want[0].wellbeing)
+        assert np.array_equal(in_place.observe(), copied.observe())
+
+
+def test_showing_action_rows_needs_one_action_per_row() -> None:
+    class TwoActions(Companion):
+        action_names = ("task_help", "scaffolding")
+
+    with pytest.raises(ValueError, match=r"TwoActions.shows_action_rows needs one action per row"):
+        Simulation(2, SimulationSpec(), TwoActions)

@@ -149,6 +149,30 @@ def test_day_rejects_misshapen_effects_and_exposure() -> None:
         model.day(np.zeros((3, N_EFFECTS)), np.zeros((3, 8)), action)
 
 
+def test_rows_of_the_table_read_in_place_give_the_days_of_per_user_copies() -> None:
+    """``step`` hands the kernel the action table and the actions (no per-user rows): every
+    signal and every state array equals ``day`` with copied rows and one-hot exposures, bit for
+    bit, and an action outside the table is refused before the kernel could read past it."""
+    keys = draw_keys(np.random.default_rng(5), 40)
+    in_place = UserModel.sample(ACTIONS, get_population("default"), keys)
+    copied = copy.deepcopy(in_place)
+    rng = np.random.default_rng(6)
+    for _ in range(30):
+        a = rng.integers(0, ACTIONS.n, 40)
+        got = in_place.step(a)
+        want = copied.day(ACTIONS.effects[a], np.eye(ACTIONS.n)[a], a)
+        for field in dataclasses.fields(DaySignals):
+            assert np.array_equal(getattr(got, field.name), getattr(want, field.name)), field.name
+    for name, value in vars(in_place.state).items():
+        assert np.array_equal(value, getattr(copied.state, name)), name
+    with pytest.raises(ValueError, match=rf"action must lie in \[0, {ACTIONS.n - 1}\]"):
+        in_place.step(np.full(40, ACTIONS.n))
+    with pytest.raises(ValueError, match=r"action must lie in \[0, 7\]"):
+        in_place.step(np.full(40, -1))
+    with pytest.raises(ValueError, match=r"action must have shape \(40,\); got \(3,\)"):
+        in_place.step(np.zeros(3, dtype=np.int64))
+
+
 def test_kernel_indexes_rows_by_name() -> None:
     for name in ("P_SOCIAL_BASELINE", "P_RATING_NOISE", "C_CHURN_DAYS", "L_ATTACHMENT", "M_MOOD"):
         assert isinstance(getattr(compiled_kernel, name), int)

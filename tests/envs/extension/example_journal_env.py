@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import gymnasium as gym
-import numpy as np
-from numpy.typing import NDArray
 
 from sagym.envs.product_env import ProductEnv, ProductVectorEnv
 from sagym.envs.session import SessionProduct, session_features
 from sagym.envs.user import ActionTable
-from sagym.envs.user.model import UserModel, one_hot
 
 PROMPTS = ActionTable.from_rows(
     [
@@ -39,11 +36,7 @@ class Journal(SessionProduct):
     features: ClassVar[tuple[str, ...]] = session_features(PROMPTS.names)
     supportive_cycle: ClassVar[tuple[str, ...]] = ("reflect", "share_with_friend")
     break_action: ClassVar[str | None] = "rest_day"
-
-    def show(
-        self, actions: NDArray[np.int64], model: UserModel
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        return PROMPTS.effects[actions], one_hot(actions, PROMPTS.n)
+    shows_action_rows: ClassVar[bool] = True  # prompt a is row a of PROMPTS, alone
 
 
 class JournalEnv(ProductEnv):
