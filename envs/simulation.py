@@ -155,7 +155,7 @@ def check_actions(actions: Any, n_actions: int, n_users: int) -> NDArray[np.int6
             f"actions must be {n_users} integer(s) in [0, {n_actions - 1}]; got {actions!r}"
         )
     a = arr.astype(np.int64, copy=False).reshape(n_users)
-    if a.min() < 0 or a.max() >= n_actions:
+    if a.view(np.uint64).max() >= n_actions:  # one pass: a negative action reads as huge
         raise ValueError(f"actions must lie in [0, {n_actions - 1}]; got {a}")
     return a
 

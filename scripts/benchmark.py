@@ -513,10 +513,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     at_1024 = [row for row in results["vector_env"] if row["num_envs"] == 1024]
     if at_1024:
-        for key, label in (
-            ("model_ratio", "batched user model (UserModel.step) at N=1024 vs CartPoleVectorEnv"),
-            ("ratio", "make_vec(Companion) at N=1024 vs CartPoleVectorEnv"),
-            ("ratio_1_thread", "make_vec(Companion) on one thread at N=1024 vs CartPoleVectorEnv"),
+        vs = "at N=1024 vs CartPoleVectorEnv"
+        for key, label, has_goal in (
+            ("model_ratio", f"batched user model (UserModel.step) {vs}", True),
+            ("ratio", f"make_vec(Companion) {vs}", True),
+            # What a process gets where it shares the cores (compare's workers): shown beside
+            # the goal, which is the default's, not a goal of its own.
+            ("ratio_1_thread", f"make_vec(Companion) on one thread {vs}", False),
         ):
             value = at_1024[0][key]
             out.append(
@@ -524,8 +527,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "name": label,
                     "value": value,
                     "unit": "x",
-                    "target": f">= {TARGET_VECTOR_RATIO}x",
-                    "met": bool(value >= TARGET_VECTOR_RATIO),
+                    "target": f">= {TARGET_VECTOR_RATIO}x" if has_goal else "-",
+                    "met": bool(value >= TARGET_VECTOR_RATIO) if has_goal else None,
+                    **({} if has_goal else {"reference": True}),
                 }
             )
         slowdown = at_1024[0]["feed_slowdown"]
@@ -731,7 +735,7 @@ def report_text(results: dict[str, Any]) -> str:
                     t["name"],
                     f"{t['value']:.1f} s" if t["unit"] == "s" else f"{t['value']:.3f}x",
                     t["target"],
-                    marks[t["met"]],
+                    "reference" if t.get("reference") else marks[t["met"]],
                 ]
                 for t in results["targets"]
             ],
