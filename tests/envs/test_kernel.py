@@ -83,6 +83,20 @@ def test_episode_keys_are_distinct_per_slot_and_episode() -> None:
     assert len(keys) == 100 * 50
 
 
+def test_compiled_episode_keys_count_the_episode_and_hash_as_noise_does() -> None:
+    """Autoreset's compiled keys: the slots at ``index`` count one more episode, and their new
+    keys are ``noise.episode_key`` of the slot's base key and that episode; others stay."""
+    base = draw_keys(np.random.default_rng(7), 50)
+    episodes = np.random.default_rng(8).integers(0, 1000, 50).astype(np.uint64)
+    index = np.array([0, 3, 49], dtype=np.int64)
+    before = episodes.copy()
+    keys = np.empty(3, dtype=np.uint64)
+    kernel.next_episode_keys(index, base, episodes, keys)
+    assert np.array_equal(episodes[index], before[index] + np.uint64(1))
+    assert np.array_equal(np.delete(episodes, index), np.delete(before, index))
+    assert np.array_equal(keys, episode_key(base[index], episodes[index]))
+
+
 @pytest.mark.parametrize("population", list_populations())
 @pytest.mark.parametrize("overrides", [None, {"influence_rate": 0.0, "preference_spread": 0.0}])
 def test_compiled_sampling_matches_population_sample(
