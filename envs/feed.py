@@ -86,6 +86,8 @@ NOTICE[EFFECT_COLUMNS.index("session_time")] = -0.15
 NOTICE[EFFECT_COLUMNS.index("habit_boost")] = -0.3
 NOTICE[EFFECT_COLUMNS.index("break_nudge")] = 1.0
 CAUGHT_UP = RANKERS.index("caught_up")
+if SLATE_WEIGHTS.shape[0] > len(ITEMS):  # the slate kernel fills every position from the catalogue
+    raise ValueError(f"a slate of {SLATE_WEIGHTS.shape[0]} items needs as many in the catalogue")
 _INTEREST_START = len(session_features(RANKERS))  # the first interest feature's column
 _PRESENT = OUT_ROWS.index("present")
 
@@ -138,7 +140,7 @@ class Feed(SessionProduct):
         if scratch is None or scratch.shape[0] < threads():
             scratch = np.empty((threads(), kernel.SLATE_SCRATCH_ROWS, len(ITEMS)))
             self._scratch = [scratch]
-        run_over_users(kernel.slates, n, scratch, args, kernel.slates_in_chunks)
+        run_over_users(kernel.slates, n, scratch[: threads()], args, kernel.slates_in_chunks)
         self._exposure = exposure
         return effects, exposure
 

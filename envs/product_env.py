@@ -127,7 +127,9 @@ class ProductEnv(gym.Env[NDArray[np.float32], np.int64]):
         a = check_action(action, self.core.n_actions)
         if self.core.model is None:
             raise RuntimeError("call reset() before step()")
-        sig, reward, terminated, truncated, components = self.core.advance(self._actions[a])
+        sig, reward, terminated, truncated, components = self.core.advance(
+            self._actions[a], checked=True
+        )
         info = info_for_user(self.core, sig, components, 0)
         self._last_info = info
         return (

@@ -197,6 +197,11 @@ class Simulation:
                 f"{product.__name__}.shows_action_rows needs one action per row of its action "
                 f"table: {len(product.action_names)} action_names for {product.actions.n} rows"
             )
+        if self._shows_rows and product.show is not Product.show:  # one of them would be ignored
+            raise ValueError(
+                f"{product.__name__} defines show() and sets shows_action_rows (perhaps "
+                "inherited): set shows_action_rows = False to show what show() returns"
+            )
         self._remembers = bool(observed) or product.memory_shapes_days
         self.actions = product.actions
         self.action_names = product.action_names
@@ -321,18 +326,23 @@ class Simulation:
     ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
         """One day for every user: signals, reward, terminated, truncated, reward components."""
         assert self.model is not None, "call reset() first"
-        return self.advance(check_actions(actions, self.n_actions, self.n_users))
+        return self.advance(check_actions(actions, self.n_actions, self.n_users), checked=True)
 
     def advance(
-        self, a: NDArray[np.int64]
+        self, a: NDArray[np.int64], *, checked: bool = False
     ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
-        """:meth:`step` for actions already checked: ``(n_users,)`` int64 in range."""
+        """:meth:`step` for actions already of shape ``(n_users,)`` and dtype int64.
+
+        An action outside the action table still raises (a product's ``show`` indexes its rows;
+        rows read in place are checked in one pass) unless ``checked=True``: the caller has
+        checked the range, as :meth:`step` and the single environment do.
+        """
         assert self.model is not None, "call reset() first"
         # A user who churned on an earlier day has left the episode: nothing they do counts.
         # (Environments replace such users at once; batched evaluations keep stepping them.)
         gone = self.model.state.churned.copy() if self.model.state.churned.any() else None
         if self._shows_rows:  # the table's rows, read in place (the same numbers as show())
-            sig = self.model.step(a, checked=True)
+            sig = self.model.step(a, checked=checked)
         else:
             effects, exposure = self.product.show(a, self.model)
             sig = self.model.day(effects, exposure, a)

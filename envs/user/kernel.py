@@ -714,7 +714,7 @@ def sample_users(
     spreads: np.ndarray,  # (P,)
     low: np.ndarray,  # (PARAM_ROWS,)
     high: np.ndarray,  # (PARAM_ROWS,)
-    centre_logits: np.ndarray,  # (P, PARAM_ROWS): :func:`centre_logits` of the centres
+    param_logits: np.ndarray,  # (P, PARAM_ROWS): :func:`centre_logits` of the centres
     log_prefs: np.ndarray,  # (P, K)
     override_mask: np.ndarray,  # (PARAM_ROWS,) bool
     override_value: np.ndarray,  # (PARAM_ROWS,)
@@ -761,7 +761,7 @@ def sample_users(
             width = high[f] - low[f]
             frac = (value - low[f]) / width
             if 0.0 < frac < 1.0:
-                logit = centre_logits[persona, f] + spreads[persona] * z[f]
+                logit = param_logits[persona, f] + spreads[persona] * z[f]
                 value = min(max(low[f] + width / (1.0 + math.exp(-logit)), low[f]), high[f])
             if override_mask[f]:
                 value = override_value[f]

@@ -403,7 +403,7 @@ class UserModel:
         k = self.actions.n
         if a.shape != (self.keys.shape[0],):
             raise ValueError(f"action must have shape ({self.keys.shape[0]},); got {a.shape}")
-        if not checked and a.size and (a.min() < 0 or a.max() >= k):
+        if not checked and a.size and a.view(np.uint64).max() >= k:  # negative: huge
             raise ValueError(f"action must lie in [0, {k - 1}]; got {a}")
         return self._day(self.actions.effects, _identity(k), a, a)
 

@@ -83,3 +83,23 @@ def test_showing_action_rows_needs_one_action_per_row() -> None:
 
     with pytest.raises(ValueError, match=r"TwoActions.shows_action_rows needs one action per row"):
         Simulation(2, SimulationSpec(), TwoActions)
+
+
+def test_advance_refuses_an_action_outside_the_table_it_reads_in_place() -> None:
+    """``advance`` skips ``step``'s checks of shape and dtype, not the range: an action past the
+    companion's table raises instead of reading past it (and a negative one is not wrapped)."""
+    sim = Simulation(4, SimulationSpec(), Companion)
+    sim.reset(np.arange(4, dtype=np.uint64))
+    for bad in (8, 1_000_000, -1):
+        with pytest.raises(ValueError, match=r"action must lie in \[0, 7\]"):
+            sim.advance(np.array([0, 1, bad, 2], dtype=np.int64))
+    assert sim.model is not None and not sim.model.state.day.any()  # nothing was stepped
+
+
+def test_a_product_with_its_own_show_cannot_inherit_showing_action_rows() -> None:
+    class Remixed(Companion):
+        def show(self, actions: Any, model: Any) -> Any:
+            return self.actions.effects[actions], np.eye(self.actions.n)[actions]
+
+    with pytest.raises(ValueError, match=r"Remixed defines show\(\) and sets shows_action_rows"):
+        Simulation(2, SimulationSpec(), Remixed)
