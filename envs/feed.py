@@ -136,11 +136,12 @@ class Feed(SessionProduct):
         )  # fmt: skip
         # One scratch block per thread, kept in a list: an array attribute whose first axis
         # happened to equal the number of users would be taken for per-user memory.
+        count = threads()
         scratch = self._scratch[0] if self._scratch else None
-        if scratch is None or scratch.shape[0] < threads():
-            scratch = np.empty((threads(), kernel.SLATE_SCRATCH_ROWS, len(ITEMS)))
+        if scratch is None or scratch.shape[0] < count:
+            scratch = np.empty((count, kernel.SLATE_SCRATCH_ROWS, len(ITEMS)))
             self._scratch = [scratch]
-        run_over_users(kernel.slates, n, scratch[: threads()], args, kernel.slates_in_chunks)
+        run_over_users(kernel.slates, n, scratch[:count], args, kernel.slates_in_chunks)
         self._exposure = exposure
         return effects, exposure
 

@@ -333,9 +333,10 @@ class Simulation:
     ) -> tuple[DaySignals, FloatArray, NDArray[np.bool_], NDArray[np.bool_], RewardComponents]:
         """:meth:`step` for actions already of shape ``(n_users,)`` and dtype int64.
 
-        An action outside the action table still raises (a product's ``show`` indexes its rows;
-        rows read in place are checked in one pass) unless ``checked=True``: the caller has
-        checked the range, as :meth:`step` and the single environment do.
+        An action past the action table still raises (a product's ``show`` indexes its rows;
+        rows read in place are checked in one pass, negative actions too) unless
+        ``checked=True``: the caller has checked the range, as :meth:`step` and the single
+        environment do.
         """
         assert self.model is not None, "call reset() first"
         # A user who churned on an earlier day has left the episode: nothing they do counts.
